@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs everything Quiver's build and tests need, on a fresh Debian machine
+# that has only rustup/cargo, node/npm and apt. Idempotent: every step checks
+# first, so a second run takes a second or two.
+#
+#   scripts/setup.sh            toolchain + npm packages + browser
+#   QUIVER_SETUP_QUICK=1 ...    skip the checks (used by scripts that already ran it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${QUIVER_SETUP_DONE:-}" = "1" ]; then exit 0; fi
+
+# Must match the `wasm-bindgen = "=X"` pin in Cargo.toml: the CLI and the crate
+# have to agree exactly.
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+# --- Rust target -----------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- wasm-bindgen CLI (exact version) and wasm-pack ------------------------
+if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  # No --locked: the registry mirror lags some of the CLI's lock file entries.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack (a few minutes, once)"
+  cargo install wasm-pack
+fi
+
+# --- System packages: Chromium for browser tests, binaryen for wasm-opt ----
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v wasm-opt >/dev/null || need_apt+=(binaryen)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "installing ${need_apt[*]} with apt"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# --- npm packages ------------------------------------------------------------
+# Re-install only when package-lock.json changed since the last install.
+stamp=node_modules/.quiver-setup-stamp
+lock_sum=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  say "installing npm packages"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  lock_sum=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+  echo "$lock_sum" > "$stamp"
+fi

@@ -1,0 +1,539 @@
+//! Building one column's Arrow arrays batch by batch. The column's kind is
+//! inferred from the values as they stream in; when a batch holds a value the
+//! kind cannot read, the kind widens along the lattice of [`super::infer`] and
+//! the column's earlier arrays are converted, so nothing is re-read.
+//!
+//! Storage is chosen for memory: integers in the narrowest of 8/16/32/64 bits
+//! that holds every value so far, text dictionary-encoded (one dictionary per
+//! column, keys as narrow as its size allows) until it turns out to be mostly
+//! distinct values, then plain Utf8. Every array of a column always has the
+//! column's current storage type; a change converts the earlier ones.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBuilder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
+};
+use arrow_array::{
+    new_null_array, Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, NullArray, PrimitiveArray,
+    StringArray,
+};
+use arrow_buffer::NullBufferBuilder;
+use arrow_schema::{DataType, TimeUnit};
+
+use super::dictionary::GlobalDictionary;
+use super::infer::{self, MAX_EXACT_FLOAT_INT};
+use super::options::ColumnKind;
+use super::records::RawBatch;
+use super::warnings::Tally;
+use crate::error::{QuiverError, Result};
+use crate::format;
+
+/// Text columns stay dictionary-encoded while at most this share of their
+/// values is distinct (checked once the column has this many values).
+const DICTIONARY_MAX_DISTINCT_SHARE: f64 = 0.5;
+const DICTIONARY_CHECK_AFTER_VALUES: usize = 4096;
+const DICTIONARY_MAX_ENTRIES: usize = 1 << 22;
+const DICTIONARY_MAX_BYTES: usize = 256 << 20;
+
+/// Field values that mean "no value", compared exactly.
+pub struct NullTokens {
+    empty_is_null: bool,
+    tokens: Vec<Vec<u8>>,
+}
+
+impl NullTokens {
+    pub fn new(tokens: &[String]) -> Self {
+        NullTokens {
+            empty_is_null: tokens.iter().any(|t| t.is_empty()),
+            tokens: tokens.iter().filter(|t| !t.is_empty()).map(|t| t.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    #[inline]
+    pub fn is_null(&self, field: &[u8]) -> bool {
+        if field.is_empty() {
+            return self.empty_is_null;
+        }
+        self.tokens.iter().any(|t| t.as_slice() == field)
+    }
+}
+
+/// One column's fields within a raw batch.
+pub struct ColumnSlice<'a> {
+    pub batch: &'a RawBatch,
+    pub column: usize,
+}
+
+impl ColumnSlice<'_> {
+    fn rows(&self) -> usize {
+        self.batch.rows()
+    }
+
+    #[inline]
+    fn field(&self, row: usize) -> &[u8] {
+        self.batch.field(row, self.column)
+    }
+}
+
+/// What a batch reports back besides its array.
+#[derive(Default)]
+pub struct ColumnIssues {
+    /// Values that do not fit a type the caller forced (made null).
+    pub unparsed: Tally,
+    /// Values with bytes that are not UTF-8 (replaced by U+FFFD).
+    pub invalid_utf8: Tally,
+}
+
+/// Why encoding a batch with the current kind stopped.
+enum Stop {
+    /// A value of this kind does not fit: widen and encode again.
+    Widen(ColumnKind),
+    Fail(QuiverError),
+}
+
+impl From<QuiverError> for Stop {
+    fn from(e: QuiverError) -> Self {
+        Stop::Fail(e)
+    }
+}
+
+enum TextEncoding {
+    Dictionary(GlobalDictionary),
+    Plain,
+}
+
+/// A batch encoded with one kind, before it is brought to the column storage.
+struct Encoded {
+    array: ArrayRef,
+    int_range: Option<(i64, i64)>,
+    zoned: bool,
+    values: usize,
+}
+
+pub struct ColumnBuilder {
+    name: String,
+    /// Kind forced by the caller: values that do not fit become null.
+    forced: Option<ColumnKind>,
+    /// Kind so far; `None` while every value has been null.
+    kind: Option<ColumnKind>,
+    chunks: Vec<ArrayRef>,
+    int_range: Option<(i64, i64)>,
+    zoned: bool,
+    text: TextEncoding,
+    /// Non-null values stored while the column is text.
+    text_values: usize,
+}
+
+impl ColumnBuilder {
+    pub fn new(name: String, forced: Option<ColumnKind>) -> Self {
+        ColumnBuilder {
+            name,
+            forced,
+            kind: None,
+            chunks: Vec::new(),
+            int_range: None,
+            zoned: false,
+            text: TextEncoding::Dictionary(GlobalDictionary::new()),
+            text_values: 0,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn kind(&self) -> Option<ColumnKind> {
+        self.kind
+    }
+
+    /// Encodes this column of `batch` as one more array.
+    pub fn append(
+        &mut self,
+        slice: ColumnSlice<'_>,
+        nulls: &NullTokens,
+        strict: bool,
+        issues: &mut ColumnIssues,
+    ) -> Result<()> {
+        let mut kind = self.forced.or(self.kind);
+        let encoded = loop {
+            let Some(k) = kind else {
+                match (0..slice.rows()).map(|r| slice.field(r)).find(|f| !nulls.is_null(f)) {
+                    None => {
+                        self.chunks.push(Arc::new(NullArray::new(slice.rows())));
+                        return Ok(());
+                    }
+                    Some(first) => {
+                        kind = Some(infer::classify(infer::trim(first)));
+                        continue;
+                    }
+                }
+            };
+            let mut batch_issues = ColumnIssues::default();
+            match self.encode(k, &slice, nulls, strict, &mut batch_issues) {
+                Ok(encoded) => {
+                    issues.unparsed.merge(batch_issues.unparsed);
+                    issues.invalid_utf8.merge(batch_issues.invalid_utf8);
+                    break (k, encoded);
+                }
+                Err(Stop::Fail(e)) => return Err(e),
+                Err(Stop::Widen(found)) => {
+                    let mut wider = infer::join(k, found);
+                    // Integers a float cannot hold exactly make the column text;
+                    // so does any misfit that would not widen (always progress).
+                    if wider == k || (wider == ColumnKind::Float && self.int_range.is_some_and(beyond_exact_float)) {
+                        wider = ColumnKind::String;
+                    }
+                    kind = Some(wider);
+                }
+            }
+        };
+        self.adopt(encoded.0, encoded.1)
+    }
+
+    fn encode(
+        &mut self,
+        kind: ColumnKind,
+        slice: &ColumnSlice<'_>,
+        nulls: &NullTokens,
+        strict: bool,
+        issues: &mut ColumnIssues,
+    ) -> Result<Encoded, Stop> {
+        let forced = self.forced.is_some();
+        let name = &self.name;
+        // A value the kind cannot read: widen, or (forced kind) null it.
+        let mut misfit = |row: usize, field: &[u8]| -> Result<(), Stop> {
+            if !forced {
+                return Err(Stop::Widen(infer::classify(infer::trim(field))));
+            }
+            let line = slice.batch.line(row);
+            if strict {
+                return Err(Stop::Fail(QuiverError::BadValue {
+                    line,
+                    column: name.clone(),
+                    value: String::from_utf8_lossy(field).chars().take(80).collect(),
+                    kind: kind.name(),
+                }));
+            }
+            issues.unparsed.add(line);
+            Ok(())
+        };
+        let mut encoded = Encoded { array: Arc::new(NullArray::new(0)), int_range: None, zoned: false, values: 0 };
+        encoded.array = match kind {
+            ColumnKind::Boolean => {
+                let mut builder = BooleanBuilder::with_capacity(slice.rows());
+                for row in 0..slice.rows() {
+                    let field = slice.field(row);
+                    if nulls.is_null(field) {
+                        builder.append_null();
+                    } else if let Some(v) = infer::parse_bool(infer::trim(field)) {
+                        builder.append_value(v);
+                    } else {
+                        misfit(row, field)?;
+                        builder.append_null();
+                    }
+                }
+                Arc::new(builder.finish())
+            }
+            ColumnKind::Integer => {
+                let (mut min, mut max) = (i64::MAX, i64::MIN);
+                let array = encode_primitive::<Int64Type>(
+                    slice,
+                    nulls,
+                    |f| {
+                        let v = infer::parse_int(f)?;
+                        min = min.min(v);
+                        max = max.max(v);
+                        Some(v)
+                    },
+                    &mut misfit,
+                )?;
+                encoded.int_range = (min <= max).then_some((min, max));
+                Arc::new(array)
+            }
+            ColumnKind::Float => Arc::new(encode_primitive::<Float64Type>(
+                slice,
+                nulls,
+                |f| if infer::integral_beyond_exact_float(f) { None } else { infer::parse_float(f) },
+                &mut misfit,
+            )?),
+            ColumnKind::Date => Arc::new(encode_primitive::<Date32Type>(slice, nulls, infer::parse_date, &mut misfit)?),
+            ColumnKind::Timestamp => {
+                let mut zoned = false;
+                let array = encode_primitive::<TimestampMicrosecondType>(
+                    slice,
+                    nulls,
+                    |f| {
+                        let ts = infer::parse_timestamp(f)?;
+                        zoned |= ts.zoned;
+                        Some(ts.micros)
+                    },
+                    &mut misfit,
+                )?;
+                encoded.zoned = zoned;
+                Arc::new(array)
+            }
+            ColumnKind::String => {
+                let lines = |row| slice.batch.line(row);
+                let texts = (0..slice.rows()).map(|row| {
+                    let field = slice.field(row);
+                    if nulls.is_null(field) {
+                        return None;
+                    }
+                    Some(match std::str::from_utf8(field) {
+                        Ok(text) => std::borrow::Cow::Borrowed(text),
+                        Err(_) => {
+                            issues.invalid_utf8.add(lines(row));
+                            String::from_utf8_lossy(field)
+                        }
+                    })
+                });
+                self.encode_text(texts, slice.rows())
+            }
+        };
+        encoded.values = encoded.array.len() - encoded.array.null_count();
+        Ok(encoded)
+    }
+
+    /// Encodes texts in the column's text encoding (keys or plain strings).
+    fn encode_text<S: AsRef<str>>(&mut self, texts: impl Iterator<Item = Option<S>>, rows: usize) -> ArrayRef {
+        match &mut self.text {
+            TextEncoding::Dictionary(dictionary) => {
+                let mut keys = Vec::with_capacity(rows);
+                let mut validity = NullBufferBuilder::new(rows);
+                for text in texts {
+                    match text {
+                        Some(t) => {
+                            keys.push(dictionary.intern(t.as_ref()));
+                            validity.append_non_null();
+                        }
+                        None => {
+                            keys.push(0);
+                            validity.append_null();
+                        }
+                    }
+                }
+                let keys = PrimitiveArray::<Int32Type>::new(keys.into(), validity.finish());
+                let values = dictionary.values();
+                Arc::new(DictionaryArray::new(keys, values))
+            }
+            TextEncoding::Plain => {
+                let mut builder = StringBuilder::with_capacity(rows, rows * 8);
+                for text in texts {
+                    builder.append_option(text);
+                }
+                Arc::new(builder.finish())
+            }
+        }
+    }
+
+    /// Makes `encoded` (of `kind`) the column's next array, converting the
+    /// earlier arrays if the kind or the storage changed.
+    fn adopt(&mut self, kind: ColumnKind, encoded: Encoded) -> Result<()> {
+        if self.kind != Some(kind) {
+            if let Some(old) = self.kind {
+                self.convert_chunks(old, kind)?;
+            }
+            self.kind = Some(kind);
+        }
+        if let Some((lo, hi)) = encoded.int_range {
+            self.int_range = Some(match self.int_range {
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+                None => (lo, hi),
+            });
+        }
+        self.zoned |= encoded.zoned;
+        if kind == ColumnKind::String {
+            self.text_values += encoded.values;
+        }
+        self.chunks.push(encoded.array);
+        if kind == ColumnKind::String {
+            self.maybe_drop_dictionary()?;
+        }
+        let storage = self.storage_type();
+        let values = match &mut self.text {
+            TextEncoding::Dictionary(d) if kind == ColumnKind::String => Some(d.values()),
+            _ => None,
+        };
+        for chunk in &mut self.chunks {
+            if chunk.data_type() != &storage {
+                *chunk = to_storage(chunk, &storage)?;
+            }
+            // Keys keep their meaning as the dictionary grows: point every
+            // array at the newest (longest) values.
+            if let (Some(values), Some(dictionary)) = (&values, chunk.as_any_dictionary_opt()) {
+                if !Arc::ptr_eq(dictionary.values(), values) {
+                    *chunk = dictionary.with_values(values.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Converts the earlier arrays from `old` to the wider kind `new`.
+    fn convert_chunks(&mut self, old: ColumnKind, new: ColumnKind) -> Result<()> {
+        let chunks = std::mem::take(&mut self.chunks);
+        for chunk in chunks {
+            let converted = if chunk.data_type() == &DataType::Null {
+                chunk
+            } else if new == ColumnKind::String {
+                let rendered = render_text(&chunk, old, self.zoned);
+                self.text_values += rendered.len() - rendered.null_count();
+                self.encode_text(rendered.iter(), rendered.len())
+            } else {
+                let target = match new {
+                    ColumnKind::Float => DataType::Float64,
+                    ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+                    _ => unreachable!("{old:?} widens to {new:?}"),
+                };
+                arrow_cast::cast(&chunk, &target)?
+            };
+            self.chunks.push(converted);
+        }
+        Ok(())
+    }
+
+    /// Switches to plain strings once the dictionary stops paying for itself.
+    fn maybe_drop_dictionary(&mut self) -> Result<()> {
+        let TextEncoding::Dictionary(dictionary) = &mut self.text else { return Ok(()) };
+        let distinct = dictionary.len();
+        let too_distinct = self.text_values >= DICTIONARY_CHECK_AFTER_VALUES
+            && distinct as f64 > DICTIONARY_MAX_DISTINCT_SHARE * self.text_values as f64;
+        if !(too_distinct || distinct > DICTIONARY_MAX_ENTRIES || dictionary.bytes() > DICTIONARY_MAX_BYTES) {
+            return Ok(());
+        }
+        for chunk in &mut self.chunks {
+            if let Some(dict) = chunk.as_any_dictionary_opt() {
+                *chunk = arrow_select::take::take(dict.values().as_ref(), dict.keys(), None)?;
+            }
+        }
+        self.text = TextEncoding::Plain;
+        Ok(())
+    }
+
+    /// The type every array of the column has.
+    fn storage_type(&self) -> DataType {
+        match self.kind {
+            None => DataType::Null,
+            Some(ColumnKind::Boolean) => DataType::Boolean,
+            Some(ColumnKind::Integer) => match self.int_range {
+                Some((lo, hi)) if lo >= i8::MIN as i64 && hi <= i8::MAX as i64 => DataType::Int8,
+                Some((lo, hi)) if lo >= i16::MIN as i64 && hi <= i16::MAX as i64 => DataType::Int16,
+                Some((lo, hi)) if lo >= i32::MIN as i64 && hi <= i32::MAX as i64 => DataType::Int32,
+                Some(_) => DataType::Int64,
+                None => DataType::Int8,
+            },
+            Some(ColumnKind::Float) => DataType::Float64,
+            Some(ColumnKind::Date) => DataType::Date32,
+            Some(ColumnKind::Timestamp) => {
+                DataType::Timestamp(TimeUnit::Microsecond, self.zoned.then(|| "UTC".into()))
+            }
+            Some(ColumnKind::String) => match &self.text {
+                TextEncoding::Plain => DataType::Utf8,
+                TextEncoding::Dictionary(d) => {
+                    let keys = if d.len() <= 1 << 7 {
+                        DataType::Int8
+                    } else if d.len() <= 1 << 15 {
+                        DataType::Int16
+                    } else {
+                        DataType::Int32
+                    };
+                    DataType::Dictionary(Box::new(keys), Box::new(DataType::Utf8))
+                }
+            },
+        }
+    }
+
+    /// The column's arrays, one per batch, as the table shows them: a column
+    /// with no values at all is an all-null string column.
+    pub fn arrays(&self) -> (DataType, Vec<ArrayRef>) {
+        match self.kind {
+            None => (DataType::Utf8, self.chunks.iter().map(|c| new_null_array(&DataType::Utf8, c.len())).collect()),
+            Some(_) => (self.storage_type(), self.chunks.clone()),
+        }
+    }
+}
+
+fn beyond_exact_float((lo, hi): (i64, i64)) -> bool {
+    lo < -MAX_EXACT_FLOAT_INT || hi > MAX_EXACT_FLOAT_INT
+}
+
+/// Parses every field with `parse`; nulls by token; `misfit` decides about
+/// values `parse` rejects (stop, or keep going with a null).
+fn encode_primitive<T: ArrowPrimitiveType>(
+    slice: &ColumnSlice<'_>,
+    nulls: &NullTokens,
+    mut parse: impl FnMut(&[u8]) -> Option<T::Native>,
+    misfit: &mut impl FnMut(usize, &[u8]) -> Result<(), Stop>,
+) -> Result<PrimitiveArray<T>, Stop> {
+    let rows = slice.rows();
+    let mut values = Vec::with_capacity(rows);
+    let mut validity = NullBufferBuilder::new(rows);
+    for row in 0..rows {
+        let field = slice.field(row);
+        if nulls.is_null(field) {
+            values.push(T::Native::default());
+            validity.append_null();
+            continue;
+        }
+        match parse(infer::trim(field)) {
+            Some(v) => {
+                values.push(v);
+                validity.append_non_null();
+            }
+            None => {
+                misfit(row, field)?;
+                values.push(T::Native::default());
+                validity.append_null();
+            }
+        }
+    }
+    Ok(PrimitiveArray::new(values.into(), validity.finish()))
+}
+
+/// Brings an array to the column's storage type: all-null arrays become
+/// typed nulls, timestamps gain their zone (same instants), numbers and keys
+/// change width (the values fit by construction).
+fn to_storage(chunk: &ArrayRef, storage: &DataType) -> Result<ArrayRef> {
+    Ok(match (chunk.data_type(), storage) {
+        (DataType::Null, _) => new_null_array(storage, chunk.len()),
+        (DataType::Timestamp(_, _), DataType::Timestamp(_, zone)) => {
+            Arc::new(chunk.as_primitive::<TimestampMicrosecondType>().clone().with_timezone_opt(zone.clone()))
+        }
+        _ => arrow_cast::cast(chunk, storage)?,
+    })
+}
+
+/// The text of every value of `chunk` (of `kind`), as written by [`format`].
+fn render_text(chunk: &ArrayRef, kind: ColumnKind, zoned: bool) -> StringArray {
+    let mut text = String::new();
+    let mut render = |i: usize| -> Option<String> {
+        if chunk.is_null(i) {
+            return None;
+        }
+        text.clear();
+        match kind {
+            ColumnKind::Boolean => text.push_str(if chunk.as_boolean().value(i) { "true" } else { "false" }),
+            ColumnKind::Integer => text.push_str(&integer_at(chunk, i).to_string()),
+            ColumnKind::Float => format::format_float(chunk.as_primitive::<Float64Type>().value(i), &mut text),
+            ColumnKind::Date => format::format_date(chunk.as_primitive::<Date32Type>().value(i), &mut text),
+            ColumnKind::Timestamp => {
+                format::format_timestamp(chunk.as_primitive::<TimestampMicrosecondType>().value(i), zoned, &mut text)
+            }
+            ColumnKind::String => unreachable!("text is not rendered again"),
+        }
+        Some(text.clone())
+    };
+    (0..chunk.len()).map(&mut render).collect()
+}
+
+fn integer_at(array: &ArrayRef, i: usize) -> i64 {
+    match array.data_type() {
+        DataType::Int8 => array.as_primitive::<Int8Type>().value(i) as i64,
+        DataType::Int16 => array.as_primitive::<Int16Type>().value(i) as i64,
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(i) as i64,
+        _ => array.as_primitive::<Int64Type>().value(i),
+    }
+}

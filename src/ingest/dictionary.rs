@@ -1,0 +1,100 @@
+//! One dictionary of distinct strings per text column, shared by all of the
+//! column's batches, so that a key means the same string in every batch (and
+//! group-by can work on keys alone).
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, StringArray};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+#[derive(Default)]
+pub struct GlobalDictionary {
+    /// Indexes into `offsets`, hashed by the string they stand for.
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+    offsets: Vec<i32>,
+    bytes: Vec<u8>,
+    /// The values as an Arrow array; rebuilt only after new strings arrive.
+    snapshot: Option<ArrayRef>,
+}
+
+impl GlobalDictionary {
+    pub fn new() -> Self {
+        GlobalDictionary { offsets: vec![0], ..Default::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The key of `value`, adding it if new.
+    pub fn intern(&mut self, value: &str) -> i32 {
+        let GlobalDictionary { table, hasher, offsets, bytes, snapshot } = self;
+        let value = value.as_bytes();
+        let text_of = |index: u32| &bytes[offsets[index as usize] as usize..offsets[index as usize + 1] as usize];
+        let hash = hasher.hash_one(value);
+        if let Some(&index) = table.find(hash, |&index| text_of(index) == value) {
+            return index as i32;
+        }
+        let index = (offsets.len() - 1) as u32;
+        bytes.extend_from_slice(value);
+        offsets.push(bytes.len() as i32);
+        let rehash = |&index: &u32| {
+            let (start, end) = (offsets[index as usize] as usize, offsets[index as usize + 1] as usize);
+            hasher.hash_one(&bytes[start..end])
+        };
+        table.insert_unique(hash, index, rehash);
+        *snapshot = None;
+        index as i32
+    }
+
+    /// All values so far, key order, as a Utf8 array.
+    pub fn values(&mut self) -> ArrayRef {
+        if let Some(snapshot) = &self.snapshot {
+            return snapshot.clone();
+        }
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
+        let values = Buffer::from_slice_ref(&self.bytes);
+        // Every value was interned as a &str, so the bytes are valid UTF-8.
+        let array: ArrayRef = Arc::new(StringArray::new(offsets, values, None));
+        self.snapshot = Some(array.clone());
+        array
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    #[test]
+    fn keys_are_stable_and_values_in_key_order() {
+        let mut d = GlobalDictionary::new();
+        assert_eq!(d.intern("b"), 0);
+        assert_eq!(d.intern("a"), 1);
+        assert_eq!(d.intern("b"), 0);
+        assert_eq!(d.intern(""), 2);
+        let values = d.values();
+        let values = values.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(values.iter().collect::<Vec<_>>(), [Some("b"), Some("a"), Some("")]);
+        assert_eq!(d.len(), 3);
+    }
+
+    #[test]
+    fn many_values_survive_rehashing() {
+        let mut d = GlobalDictionary::new();
+        for i in 0..10_000 {
+            assert_eq!(d.intern(&format!("v{i}")), i);
+        }
+        for i in (0..10_000).rev() {
+            assert_eq!(d.intern(&format!("v{i}")), i);
+        }
+        assert_eq!(d.values().len(), 10_000);
+    }
+}

@@ -1,0 +1,340 @@
+//! Reading one field's text as a typed value, and the lattice that says which
+//! type a column must widen to when a value no longer fits.
+//!
+//! The lattice: `integer → float → string` and `date → timestamp → string`;
+//! any other mix is `string`. A column with no values yet has no kind.
+//!
+//! The parsers decide what counts as a value of each kind. They are strict on
+//! purpose, so that a value read as a number or a date can be written back as
+//! the same text when a column later widens to string:
+//! - integers: optional `-`, digits, no leading zeros (`007` and zip codes stay
+//!   text), within i64;
+//! - floats: what Rust's `f64::from_str` reads, starting with a digit, `-` or
+//!   `.` and without a leading zero before another digit, plus `NaN`, `inf`,
+//!   `-inf`, `Infinity`, `-Infinity`;
+//! - booleans: `true`/`false` in lower, upper or title case;
+//! - dates: `YYYY-MM-DD`, a real calendar day;
+//! - timestamps: a date, `T` or a space, `HH:MM[:SS[.fraction]]`, then optional
+//!   `Z` or an offset `±HH[:MM]`; stored as UTC microseconds, so a fraction
+//!   with non-zero digits past the sixth does not fit.
+//!
+//! Surrounding spaces and tabs are ignored for every kind but string.
+
+use chrono::NaiveDate;
+
+use super::options::ColumnKind;
+
+/// Days from 0001-01-01 (chrono's CE day 1) to 1970-01-01.
+const UNIX_EPOCH_CE_DAYS: i32 = 719_163;
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Largest integer magnitude a float holds exactly; an integer column beyond it
+/// widens to string instead of float, so no value is altered.
+pub const MAX_EXACT_FLOAT_INT: i64 = 1 << 53;
+
+pub fn trim(field: &[u8]) -> &[u8] {
+    let start = field.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(field.len());
+    let end = field.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |i| i + 1);
+    &field[start..end]
+}
+
+pub fn parse_bool(field: &[u8]) -> Option<bool> {
+    match field {
+        b"true" | b"TRUE" | b"True" => Some(true),
+        b"false" | b"FALSE" | b"False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Hand-written rather than `str::parse::<i64>` because the rules differ on
+/// purpose (no `+`, no leading zeros) and this runs once per integer field.
+pub fn parse_int(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() || digits.len() > 19 || (digits.len() > 1 && digits[0] == b'0') {
+        return None;
+    }
+    // Accumulate negatively so that i64::MIN parses without overflow.
+    let mut value: i64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_sub(d as i64)?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
+pub fn parse_float(field: &[u8]) -> Option<f64> {
+    match field {
+        b"NaN" => return Some(f64::NAN),
+        b"inf" | b"Infinity" => return Some(f64::INFINITY),
+        b"-inf" | b"-Infinity" => return Some(f64::NEG_INFINITY),
+        [first, ..] if first.is_ascii_digit() || matches!(first, b'-' | b'.') => {}
+        _ => return None,
+    }
+    // A leading zero before another digit ("007", "-01.5") marks a code such as
+    // a zip code, which must keep its text.
+    let unsigned = field.strip_prefix(b"-").unwrap_or(field);
+    if unsigned.len() > 1 && unsigned[0] == b'0' && unsigned[1].is_ascii_digit() {
+        return None;
+    }
+    // Digits, signs, '.', 'e' and 'E' are ASCII, so anything else fails here.
+    let text = std::str::from_utf8(field).ok()?;
+    let value: f64 = text.parse().ok()?;
+    // Rust also reads "-nan", "+inf", "-infinity": keep to the list above.
+    value.is_finite().then_some(value)
+}
+
+fn digits<const N: usize>(field: &[u8], at: usize) -> Option<u32> {
+    let slice = field.get(at..at + N)?;
+    let mut value = 0u32;
+    for &b in slice {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + d as u32;
+    }
+    Some(value)
+}
+
+/// `YYYY-MM-DD` → days since 1970-01-01.
+pub fn parse_date(field: &[u8]) -> Option<i32> {
+    if field.len() != 10 {
+        return None;
+    }
+    date_prefix(field)
+}
+
+fn date_prefix(field: &[u8]) -> Option<i32> {
+    if field.get(4) != Some(&b'-') || field.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = digits::<4>(field, 0)?;
+    let month = digits::<2>(field, 5)?;
+    let day = digits::<2>(field, 8)?;
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    Some(chrono::Datelike::num_days_from_ce(&date) - UNIX_EPOCH_CE_DAYS)
+}
+
+/// A parsed timestamp: UTC microseconds since the epoch, and whether the text
+/// carried a zone (`Z` or an offset) rather than being a plain local time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    pub micros: i64,
+    pub zoned: bool,
+}
+
+/// ISO 8601 date-time (or a plain date, read as midnight) → [`Timestamp`].
+pub fn parse_timestamp(field: &[u8]) -> Option<Timestamp> {
+    let days = date_prefix(field)? as i64;
+    if field.len() == 10 {
+        return Some(Timestamp { micros: days * MICROS_PER_DAY, zoned: false });
+    }
+    if !matches!(field[10], b'T' | b' ') || field.get(13) != Some(&b':') {
+        return None;
+    }
+    let hour = digits::<2>(field, 11)?;
+    let minute = digits::<2>(field, 14)?;
+    let mut at = 16;
+    let mut second = 0;
+    let mut micros_fraction = 0i64;
+    if field.get(at) == Some(&b':') {
+        second = digits::<2>(field, at + 1)?;
+        at += 3;
+        if field.get(at) == Some(&b'.') {
+            at += 1;
+            let start = at;
+            while at < field.len() && field[at].is_ascii_digit() {
+                let d = (field[at] - b'0') as i64;
+                let place = at - start;
+                if place < 6 {
+                    micros_fraction = micros_fraction * 10 + d;
+                } else if d != 0 {
+                    return None; // finer than a microsecond: would be altered
+                }
+                at += 1;
+            }
+            let count = at - start;
+            if count == 0 || count > 9 {
+                return None;
+            }
+            for _ in count..6 {
+                micros_fraction *= 10;
+            }
+        }
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let (offset_seconds, zoned) = match &field[at..] {
+        [] => (0, false),
+        [b'Z'] => (0, true),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let hours = digits::<2>(rest, 0)?;
+            let minutes = match rest.len() {
+                2 => 0,
+                4 => digits::<2>(rest, 2)?,
+                5 if rest[2] == b':' => digits::<2>(rest, 3)?,
+                _ => return None,
+            };
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = (hours * 3600 + minutes * 60) as i64;
+            (if *sign == b'+' { seconds } else { -seconds }, true)
+        }
+        _ => return None,
+    };
+    let seconds_of_day = (hour * 3600 + minute * 60 + second) as i64 - offset_seconds;
+    let micros = days * MICROS_PER_DAY + seconds_of_day * 1_000_000 + micros_fraction;
+    Some(Timestamp { micros, zoned })
+}
+
+/// An integer written with more digits than a float holds exactly (beyond
+/// ±2^53): reading it as a float would change it.
+pub fn integral_beyond_exact_float(field: &[u8]) -> bool {
+    let digits = field.strip_prefix(b"-").unwrap_or(field);
+    digits.len() >= 16
+        && digits.iter().all(u8::is_ascii_digit)
+        && parse_int(field).is_none_or(|i| i.unsigned_abs() > MAX_EXACT_FLOAT_INT as u64)
+}
+
+/// The most specific kind that reads this (non-null, trimmed) value.
+pub fn classify(field: &[u8]) -> ColumnKind {
+    if parse_bool(field).is_some() {
+        ColumnKind::Boolean
+    } else if parse_int(field).is_some() {
+        ColumnKind::Integer
+    } else if parse_float(field).is_some() {
+        ColumnKind::Float
+    } else if parse_date(field).is_some() {
+        ColumnKind::Date
+    } else if parse_timestamp(field).is_some() {
+        ColumnKind::Timestamp
+    } else {
+        ColumnKind::String
+    }
+}
+
+/// The narrowest kind that holds values of both kinds.
+pub fn join(a: ColumnKind, b: ColumnKind) -> ColumnKind {
+    use ColumnKind::*;
+    match (a, b) {
+        _ if a == b => a,
+        (Integer, Float) | (Float, Integer) => Float,
+        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
+        _ => String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ColumnKind::*;
+
+    #[test]
+    fn classify_table() {
+        let cases: &[(&str, ColumnKind)] = &[
+            ("true", Boolean),
+            ("FALSE", Boolean),
+            ("True", Boolean),
+            ("tRUE", String),
+            ("0", Integer),
+            ("-0", Integer),
+            ("42", Integer),
+            ("-9223372036854775808", Integer),
+            ("9223372036854775807", Integer),
+            ("9223372036854775808", Float),
+            ("007", String),
+            ("-01.5", String),
+            ("0.5", Float),
+            ("+5", String),
+            ("+4917012345", String),
+            ("1.5", Float),
+            ("-.5", Float),
+            ("1e10", Float),
+            ("1E-3", Float),
+            ("NaN", Float),
+            ("-Infinity", Float),
+            ("nan", String),
+            ("infinity", String),
+            ("1,5", String),
+            ("1.2.3", String),
+            ("2024-02-29", Date),
+            ("2023-02-29", String),
+            ("2024-13-01", String),
+            ("2024-1-01", String),
+            ("2024-01-02T03:04:05", Timestamp),
+            ("2024-01-02 03:04", Timestamp),
+            ("2024-01-02T03:04:05.123456Z", Timestamp),
+            ("2024-01-02T03:04:05.123456789Z", String),
+            ("2024-01-02T03:04:05.123000000Z", Timestamp),
+            ("2024-01-02T03:04:05+02:00", Timestamp),
+            ("2024-01-02T03:04:05-0530", Timestamp),
+            ("2024-01-02T03:04:05+01", Timestamp),
+            ("2024-01-02T24:00:00", String),
+            ("2024-01-02T03:04:05.", String),
+            ("2024-01-02X03:04:05", String),
+            ("hello", String),
+            ("", String),
+        ];
+        for (text, kind) in cases {
+            assert_eq!(classify(text.as_bytes()), *kind, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn integers_parse_exactly() {
+        assert_eq!(parse_int(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_int(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_int(b"12345"), Some(12345));
+        assert_eq!(parse_int(b"-"), None);
+        assert_eq!(parse_int(b"1 2"), None);
+    }
+
+    #[test]
+    fn dates_and_timestamps_are_epoch_based() {
+        assert_eq!(parse_date(b"1970-01-01"), Some(0));
+        assert_eq!(parse_date(b"1969-12-31"), Some(-1));
+        assert_eq!(parse_date(b"2000-03-01"), Some(11_017));
+        let ts = |s: &str| parse_timestamp(s.as_bytes()).unwrap();
+        assert_eq!(ts("1970-01-01T00:00:01Z"), super::Timestamp { micros: 1_000_000, zoned: true });
+        assert_eq!(ts("1970-01-01 00:00:00.5"), super::Timestamp { micros: 500_000, zoned: false });
+        assert_eq!(ts("1970-01-01T02:00:00+02:00").micros, 0);
+        assert_eq!(ts("1969-12-31T19:00:00-05:00").micros, 0);
+        assert_eq!(ts("2024-01-02").micros, parse_date(b"2024-01-02").unwrap() as i64 * MICROS_PER_DAY);
+    }
+
+    #[test]
+    fn integers_beyond_float_precision() {
+        assert!(!integral_beyond_exact_float(b"9007199254740992"));
+        assert!(integral_beyond_exact_float(b"9007199254740993"));
+        assert!(integral_beyond_exact_float(b"-99999999999999999999"));
+        assert!(!integral_beyond_exact_float(b"1.5"));
+    }
+
+    #[test]
+    fn lattice_joins() {
+        assert_eq!(join(Integer, Float), Float);
+        assert_eq!(join(Date, Timestamp), Timestamp);
+        assert_eq!(join(Integer, Date), String);
+        assert_eq!(join(Boolean, Integer), String);
+        assert_eq!(join(Float, Float), Float);
+    }
+
+    #[test]
+    fn trimming_spaces_and_tabs() {
+        assert_eq!(trim(b"  12\t"), b"12");
+        assert_eq!(trim(b"   "), b"");
+        assert_eq!(trim(b""), b"");
+    }
+}

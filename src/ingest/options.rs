@@ -1,0 +1,165 @@
+//! What a caller can say about a CSV before loading it. Every field has a
+//! default, so `{}` is a valid set of options; unknown fields are rejected so a
+//! typo (`hasHeaders`) is an error rather than silently ignored.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{QuiverError, Result};
+
+/// The logical type of a column, as inferred or as overridden by the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    Boolean,
+    Integer,
+    Float,
+    Date,
+    Timestamp,
+    String,
+}
+
+impl ColumnKind {
+    /// The word used in messages: "integer", "date", …
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Integer => "integer",
+            ColumnKind::Float => "float",
+            ColumnKind::Date => "date",
+            ColumnKind::Timestamp => "timestamp",
+            ColumnKind::String => "string",
+        }
+    }
+}
+
+/// Options for reading one CSV file. Field names are camelCase in JSON/JS.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct IngestOptions {
+    /// Field delimiter, one ASCII character. `None`: detected from the first
+    /// block among `,` `;` tab `|`.
+    pub delimiter: Option<char>,
+    /// Quote character, one ASCII character; `None` turns quoting off.
+    pub quote: Option<char>,
+    /// Whether the first record holds the column names.
+    pub has_header: bool,
+    /// Field values read as null (compared exactly, before type inference).
+    pub null_values: Vec<String>,
+    /// Strict mode: a ragged row, an unclosed quote or a value that does not
+    /// fit an overridden type is an error instead of a warning.
+    pub strict: bool,
+    /// Types forced by the caller, by column name; others are inferred.
+    pub column_types: BTreeMap<String, ColumnKind>,
+    /// Rows per Arrow record batch (the unit of memory and of progress).
+    pub batch_rows: usize,
+    /// Stop with an error when the table would need more memory than this.
+    pub memory_limit_bytes: Option<u64>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            delimiter: None,
+            quote: Some('"'),
+            has_header: true,
+            null_values: ["", "NA", "N/A", "null", "NULL"].map(String::from).to_vec(),
+            strict: false,
+            column_types: BTreeMap::new(),
+            batch_rows: 65_536,
+            memory_limit_bytes: None,
+        }
+    }
+}
+
+impl IngestOptions {
+    /// Parses options from JSON text (the form the JS layer and tests use).
+    pub fn from_json(json: &str) -> Result<Self> {
+        let options: IngestOptions = serde_json::from_str(json).map_err(|e| QuiverError::InvalidOption {
+            option: "options".into(),
+            reason: e.to_string(),
+        })?;
+        options.validate()?;
+        Ok(options)
+    }
+
+    /// Checks what serde cannot: single ASCII bytes, distinct delimiter and quote.
+    pub fn validate(&self) -> Result<()> {
+        let delimiter = self.delimiter.map(|c| ascii_byte("delimiter", c)).transpose()?;
+        let quote = self.quote.map(|c| ascii_byte("quote", c)).transpose()?;
+        if let Some(d) = delimiter {
+            if matches!(d, b'\n' | b'\r') {
+                return Err(invalid("delimiter", "a line break cannot be the delimiter"));
+            }
+            if Some(d) == quote {
+                return Err(invalid("delimiter", "the delimiter and the quote must differ"));
+            }
+        }
+        if self.batch_rows == 0 {
+            return Err(invalid("batchRows", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn delimiter_byte(&self) -> Option<u8> {
+        self.delimiter.map(|c| c as u8)
+    }
+
+    pub(crate) fn quote_byte(&self) -> Option<u8> {
+        self.quote.map(|c| c as u8)
+    }
+}
+
+fn ascii_byte(option: &str, c: char) -> Result<u8> {
+    if c.is_ascii() {
+        Ok(c as u8)
+    } else {
+        Err(invalid(option, &format!("{c:?} is not a single ASCII character")))
+    }
+}
+
+fn invalid(option: &str, reason: &str) -> QuiverError {
+    QuiverError::InvalidOption { option: option.into(), reason: reason.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_json_gives_the_defaults() {
+        let o = IngestOptions::from_json("{}").unwrap();
+        assert_eq!(o.delimiter, None);
+        assert_eq!(o.quote, Some('"'));
+        assert!(o.has_header);
+        assert_eq!(o.null_values, vec!["", "NA", "N/A", "null", "NULL"]);
+    }
+
+    #[test]
+    fn camel_case_fields_and_column_types() {
+        let o = IngestOptions::from_json(
+            r#"{"delimiter":";","hasHeader":false,"columnTypes":{"zip":"string"},"strict":true}"#,
+        )
+        .unwrap();
+        assert_eq!(o.delimiter_byte(), Some(b';'));
+        assert!(!o.has_header && o.strict);
+        assert_eq!(o.column_types["zip"], ColumnKind::String);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (json, needle) in [
+            (r#"{"hasHeaders":true}"#, "unknown field `hasHeaders`"),
+            (r#"{"delimiter":"é"}"#, "not a single ASCII character"),
+            (r#"{"delimiter":";;"}"#, "invalid value"),
+            (r#"{"delimiter":"\"","quote":"\""}"#, "must differ"),
+            (r#"{"columnTypes":{"a":"number"}}"#, "unknown variant `number`"),
+            (r#"{"batchRows":0}"#, "at least 1"),
+            ("{", "EOF"),
+        ] {
+            let err = IngestOptions::from_json(json).unwrap_err().to_string();
+            assert!(err.contains(needle), "{json}: {err}");
+        }
+    }
+}
