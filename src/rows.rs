@@ -106,7 +106,7 @@ impl Serialize for Cell<'_> {
         match *self {
             Cell::Null => serializer.serialize_none(),
             Cell::Boolean(v) => serializer.serialize_bool(v),
-            Cell::Integer(v) if v.unsigned_abs() <= MAX_SAFE_JS_INTEGER => serializer.serialize_f64(v as f64),
+            Cell::Integer(v) if v.unsigned_abs() <= MAX_SAFE_JS_INTEGER => serializer.serialize_i64(v),
             Cell::Integer(v) => serializer.collect_str(&v),
             Cell::Float(v) => serializer.serialize_f64(v),
             Cell::Text(v) => serializer.serialize_str(v),

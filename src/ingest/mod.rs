@@ -63,13 +63,13 @@ pub struct Ingest {
     bytes_read: u64,
     expected_bytes: Option<u64>,
     log: WarningLog,
+    finished: bool,
 }
 
 enum Phase {
     /// Holding back the first block until it can be examined.
     Sniffing(Vec<u8>),
     Parsing(Box<Parser>),
-    Finished,
 }
 
 struct Parser {
@@ -94,6 +94,7 @@ impl Ingest {
             bytes_read: 0,
             expected_bytes: None,
             log: WarningLog::default(),
+            finished: false,
         })
     }
 
@@ -105,9 +106,11 @@ impl Ingest {
 
     /// Feeds the next bytes of the file (any size, including one byte).
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        if self.finished {
+            return Err(QuiverError::AlreadyLoaded);
+        }
         self.bytes_read += chunk.len() as u64;
         match &mut self.phase {
-            Phase::Finished => Err(QuiverError::AlreadyLoaded),
             Phase::Sniffing(block) => {
                 block.extend_from_slice(chunk);
                 if block.len() >= sniff::SNIFF_BYTES {
@@ -124,10 +127,14 @@ impl Ingest {
 
     /// Ends the file: parses what is left and returns the whole table.
     pub fn finish(&mut self) -> Result<Table> {
+        if self.finished {
+            return Err(QuiverError::AlreadyLoaded);
+        }
+        self.finished = true;
         if let Phase::Sniffing(_) = self.phase {
             self.start_parsing(true)?;
         }
-        let Phase::Parsing(parser) = &mut self.phase else { return Err(QuiverError::AlreadyLoaded) };
+        let Phase::Parsing(parser) = &mut self.phase else { unreachable!("parsing has started") };
         parser.feed_end(&self.options, &self.nulls, &mut self.log)?;
         if parser.columns.is_empty() {
             return Err(QuiverError::EmptyFile);
@@ -139,7 +146,6 @@ impl Ingest {
             self.log.unclosed_quote_line = Some(line);
         }
         let table = parser.table();
-        self.phase = Phase::Finished;
         self.check_memory_of(table.memory_bytes() as u64)?;
         Ok(table)
     }
@@ -172,8 +178,9 @@ impl Ingest {
         }
     }
 
+    /// Whether `finish` was called (successfully or not).
     pub fn is_finished(&self) -> bool {
-        matches!(self.phase, Phase::Finished)
+        self.finished
     }
 
     pub fn warnings(&self) -> Vec<Warning> {
@@ -185,7 +192,9 @@ impl Ingest {
 
     /// Examines the held-back first block, then parses it.
     fn start_parsing(&mut self, complete: bool) -> Result<()> {
-        let Phase::Sniffing(block) = std::mem::replace(&mut self.phase, Phase::Finished) else { return Ok(()) };
+        let Phase::Sniffing(block) = std::mem::replace(&mut self.phase, Phase::Sniffing(Vec::new())) else {
+            return Ok(());
+        };
         let text = block.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&block);
         if complete && text.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(QuiverError::EmptyFile);

@@ -31,20 +31,26 @@ const SIGNATURES: &[(&[u8], &str)] = &[
 ];
 
 /// Rejects a block that is clearly not text: a known binary signature, or more
-/// than 1 in 100 bytes that are NUL or control characters other than tab, line
-/// breaks and form feed. A few stray NULs in a text file are tolerated (and
-/// kept as data).
+/// than 1 in 100 bytes (and more than a handful) that are NUL or control
+/// characters other than tab, line breaks and form feed. A few stray NULs in a
+/// text file are tolerated (and kept as data).
 pub fn check_text(block: &[u8]) -> Result<()> {
     for (signature, what) in SIGNATURES {
         if block.starts_with(signature) {
             return Err(QuiverError::NotText((*what).to_string()));
         }
     }
+    // UTF-16 without a byte-order mark: every other byte is NUL for ASCII text.
+    let half = block.len() / 2;
+    let nul_at = |parity: usize| block.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    if half >= 2 && (nul_at(0) * 10 >= half * 4 || nul_at(1) * 10 >= half * 4) {
+        return Err(QuiverError::NotText("it looks like UTF-16 text; save it as UTF-8".into()));
+    }
     let control = block
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
         .count();
-    if control * 100 > block.len() {
+    if control > 8 && control * 100 > block.len() {
         return Err(QuiverError::NotText(format!(
             "{control} of its first {} bytes are binary control characters",
             block.len()
@@ -164,7 +170,8 @@ mod tests {
         assert!(err.contains("ZIP archive") && err.contains("Excel"), "{err}");
         let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
         assert!(check_text(&random).unwrap_err().to_string().contains("binary control characters"));
-        assert!(check_text("utf-16".encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<_>>().as_slice()).is_err());
+        let utf16: Vec<u8> = "name,city\nAnn,Oslo\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert!(check_text(&utf16).unwrap_err().to_string().contains("UTF-16"));
     }
 
     #[test]

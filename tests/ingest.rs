@@ -1,0 +1,426 @@
+//! Native integration tests of CSV ingest: what a file becomes as a table,
+//! whatever the chunking, and how bad input is reported.
+
+use arrow_schema::DataType;
+use proptest::prelude::*;
+use quiver::ingest::{Ingest, IngestOptions, WarningKind};
+use quiver::rows::Rows;
+use quiver::{QuiverError, Table};
+use serde_json::{json, Value};
+
+fn options(json: &str) -> IngestOptions {
+    IngestOptions::from_json(json).unwrap()
+}
+
+/// Loads `bytes` pushed in chunks of `chunk` bytes.
+fn load_chunked(bytes: &[u8], options: IngestOptions, chunk: usize) -> Result<(Table, Ingest), QuiverError> {
+    let mut ingest = Ingest::new(options)?;
+    for piece in bytes.chunks(chunk.max(1)) {
+        ingest.push(piece)?;
+    }
+    let table = ingest.finish()?;
+    Ok((table, ingest))
+}
+
+fn load(text: &str) -> Table {
+    load_with(text, "{}")
+}
+
+fn load_with(text: &str, json: &str) -> Table {
+    load_chunked(text.as_bytes(), options(json), 7).unwrap().0
+}
+
+fn load_err(bytes: &[u8], json: &str) -> String {
+    match load_chunked(bytes, options(json), 4096) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn rows(table: &Table) -> Value {
+    serde_json::to_value(Rows { batches: table.batches() }).unwrap()
+}
+
+fn column(table: &Table, name: &str) -> Vec<Value> {
+    rows(table).as_array().unwrap().iter().map(|row| row[name].clone()).collect()
+}
+
+fn kind(table: &Table, name: &str) -> &'static str {
+    table.column_infos().into_iter().find(|c| c.name == name).unwrap().kind
+}
+
+fn data_type(table: &Table, name: &str) -> DataType {
+    table.schema().field_with_name(name).unwrap().data_type().clone()
+}
+
+#[test]
+fn every_kind_is_inferred() {
+    let t = load(
+        "id,price,ok,day,at,name,empty\n\
+         1,2.5,true,2024-01-02,2024-01-02T03:04:05Z,ann,\n\
+         2,,false,2024-02-03,2024-02-03 10:00:00.25+01:00,bob,\n\
+         3,-1e3,TRUE,,,\"c, d\",NA\n",
+    );
+    assert_eq!(t.num_rows(), 3);
+    let kinds: Vec<_> = t.column_infos().iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, ["integer", "float", "boolean", "date", "timestamp", "string", "string"]);
+    assert_eq!(column(&t, "id"), [json!(1), json!(2), json!(3)]);
+    assert_eq!(column(&t, "price"), [json!(2.5), Value::Null, json!(-1000.0)]);
+    assert_eq!(column(&t, "ok"), [json!(true), json!(false), json!(true)]);
+    assert_eq!(column(&t, "day"), [json!("2024-01-02"), json!("2024-02-03"), Value::Null]);
+    assert_eq!(
+        column(&t, "at"),
+        [json!("2024-01-02T03:04:05Z"), json!("2024-02-03T09:00:00.250Z"), Value::Null]
+    );
+    assert_eq!(column(&t, "name"), [json!("ann"), json!("bob"), json!("c, d")]);
+    assert_eq!(column(&t, "empty"), [Value::Null, Value::Null, Value::Null]);
+    assert_eq!(data_type(&t, "id"), DataType::Int8);
+    assert!(matches!(data_type(&t, "name"), DataType::Dictionary(_, _)));
+}
+
+/// `n` rows of `a` then rows of `b`, one column named `v`, small batches so
+/// that the change happens after earlier batches were built.
+fn switching(a: &[&str], b: &[&str]) -> Table {
+    let mut text = String::from("v\n");
+    for value in a.iter().chain(b) {
+        text.push_str(value);
+        text.push('\n');
+    }
+    load_with(&text, r#"{"batchRows": 2}"#)
+}
+
+#[test]
+fn widening_keeps_every_earlier_value() {
+    let t = switching(&["1", "2", "3"], &["4.5"]);
+    assert_eq!(kind(&t, "v"), "float");
+    assert_eq!(column(&t, "v"), [json!(1.0), json!(2.0), json!(3.0), json!(4.5)]);
+
+    let t = switching(&["1", "-20", "300"], &["x"]);
+    assert_eq!(kind(&t, "v"), "string");
+    assert_eq!(column(&t, "v"), [json!("1"), json!("-20"), json!("300"), json!("x")]);
+
+    let t = switching(&["2024-01-01", "2024-01-02"], &["2024-01-03T12:00:00"]);
+    assert_eq!(kind(&t, "v"), "timestamp");
+    assert_eq!(
+        column(&t, "v"),
+        [json!("2024-01-01T00:00:00"), json!("2024-01-02T00:00:00"), json!("2024-01-03T12:00:00")]
+    );
+
+    let t = switching(&["2024-01-01", "NA"], &["soon"]);
+    assert_eq!(column(&t, "v"), [json!("2024-01-01"), Value::Null, json!("soon")]);
+
+    let t = switching(&["1.5", "100", "2.25"], &["n/a"]);
+    assert_eq!(column(&t, "v"), [json!("1.5"), json!("100"), json!("2.25"), json!("n/a")]);
+
+    let t = switching(&["true", "false"], &["maybe"]);
+    assert_eq!(column(&t, "v"), [json!("true"), json!("false"), json!("maybe")]);
+
+    let t = switching(&["2024-01-01T00:00:00", "2024-01-01T00:00:01"], &["2024-01-01T00:00:02Z"]);
+    assert_eq!(data_type(&t, "v"), DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, Some("UTC".into())));
+    assert_eq!(column(&t, "v")[0], json!("2024-01-01T00:00:00Z"));
+
+    let t = switching(&["NA", "NA", "NA", "NA"], &["7"]);
+    assert_eq!(column(&t, "v"), [Value::Null, Value::Null, Value::Null, Value::Null, json!(7)]);
+    assert_eq!(kind(&t, "v"), "integer");
+}
+
+#[test]
+fn integers_are_stored_as_narrow_as_their_values_allow() {
+    assert_eq!(data_type(&switching(&["1", "-128"], &["127"]), "v"), DataType::Int8);
+    assert_eq!(data_type(&switching(&["1", "2"], &["1000"]), "v"), DataType::Int16);
+    assert_eq!(data_type(&switching(&["1", "2"], &["-100000"]), "v"), DataType::Int32);
+    let t = switching(&["1", "2"], &["9007199254740993"]);
+    assert_eq!(data_type(&t, "v"), DataType::Int64);
+    // Beyond 2^53 a JS number is inexact: the value comes as a string.
+    assert_eq!(column(&t, "v"), [json!(1), json!(2), json!("9007199254740993")]);
+}
+
+#[test]
+fn integers_a_float_cannot_hold_make_the_column_text() {
+    let t = switching(&["9007199254740993", "1"], &["0.5"]);
+    assert_eq!(column(&t, "v"), [json!("9007199254740993"), json!("1"), json!("0.5")]);
+    let t = switching(&["0.5", "1"], &["12345678901234567890"]);
+    assert_eq!(column(&t, "v"), [json!("0.5"), json!("1"), json!("12345678901234567890")]);
+}
+
+#[test]
+fn codes_with_leading_zeros_stay_text() {
+    let t = load("zip,phone\n02134,+4917012345\n10001,+4917012346\n");
+    assert_eq!(column(&t, "zip"), [json!("02134"), json!("10001")]);
+    assert_eq!(column(&t, "phone"), [json!("+4917012345"), json!("+4917012346")]);
+}
+
+#[test]
+fn text_is_dictionary_encoded_until_mostly_distinct() {
+    let mut text = String::from("city,id\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("city{},user-{i}\n", i % 300));
+    }
+    let t = load_with(&text, r#"{"batchRows": 1000}"#);
+    assert_eq!(data_type(&t, "city"), DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8)));
+    assert_eq!(data_type(&t, "id"), DataType::Utf8);
+    assert_eq!(column(&t, "city")[9_999], json!("city99"));
+    assert_eq!(column(&t, "id")[9_999], json!("user-9999"));
+    // One dictionary for the whole column, shared by every batch.
+    let first = t.batches()[0].column(0).clone();
+    let last = t.batches().last().unwrap().column(0).clone();
+    use arrow_array::cast::AsArray;
+    assert!(std::sync::Arc::ptr_eq(first.as_any_dictionary().values(), last.as_any_dictionary().values()));
+}
+
+#[test]
+fn null_tokens_are_configurable() {
+    let t = load("a,b\nNA,null\nN/A,NULL\n1,x\n");
+    assert_eq!(column(&t, "a"), [Value::Null, Value::Null, json!(1)]);
+    assert_eq!(column(&t, "b"), [Value::Null, Value::Null, json!("x")]);
+    let t = load_with("a,b\nNA,-\n,x\n", r#"{"nullValues": ["-"]}"#);
+    assert_eq!(column(&t, "a"), [json!("NA"), json!("")]);
+    assert_eq!(column(&t, "b"), [Value::Null, json!("x")]);
+}
+
+#[test]
+fn column_types_can_be_forced() {
+    let t = load_with("zip,n\n12345,1\n67890,x\n", r#"{"columnTypes": {"zip": "string", "n": "integer"}}"#);
+    assert_eq!(column(&t, "zip"), [json!("12345"), json!("67890")]);
+    assert_eq!(column(&t, "n"), [json!(1), Value::Null]);
+    let (_, ingest) =
+        load_chunked(b"zip,n\n12345,1\n67890,x\n", options(r#"{"columnTypes": {"n": "integer"}}"#), 3).unwrap();
+    let warnings = ingest.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].kind, WarningKind::UnparsedValues);
+    assert_eq!(warnings[0].lines, [3]);
+    assert!(warnings[0].message.contains("Column \"n\""), "{}", warnings[0].message);
+
+    let err = load_err(b"zip,n\n12345,1\n67890,x\n", r#"{"strict": true, "columnTypes": {"n": "integer"}}"#);
+    assert_eq!(err, "Line 3, column \"n\": \"x\" is not a valid integer.");
+    let err = load_err(b"a\n1\n", r#"{"columnTypes": {"b": "integer"}}"#);
+    assert_eq!(err, "There is no column named \"b\".");
+}
+
+#[test]
+fn headers_become_unique_names() {
+    let t = load("a,,a,b\n1,2,3,4\n");
+    let names: Vec<_> = t.column_infos().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["a", "column_2", "a_2", "b"]);
+    let t = load_with("1,2\n3,4\n", r#"{"hasHeader": false}"#);
+    assert_eq!(t.num_rows(), 2);
+    assert_eq!(column(&t, "column_2"), [json!(2), json!(4)]);
+}
+
+#[test]
+fn delimiters_are_detected_or_given() {
+    for (text, delimiter) in [
+        ("a;b\n1,5;2\n", ';'),
+        ("a\tb\n1\t2\n", '\t'),
+        ("a|b\n1|2\n", '|'),
+        ("a,b\n1,2\n", ','),
+    ] {
+        let (t, ingest) = load_chunked(text.as_bytes(), IngestOptions::default(), 1).unwrap();
+        assert_eq!(ingest.delimiter(), Some(delimiter), "{text:?}");
+        assert_eq!(t.num_columns(), 2);
+    }
+    let t = load_with("a;b,c\n1;2,3\n", r#"{"delimiter": ","}"#);
+    assert_eq!(column(&t, "a;b"), [json!("1;2")]);
+}
+
+#[test]
+fn quoting_line_ends_and_bom() {
+    let expected = json!([{"a": "x,y", "b": "say \"hi\""}, {"a": "two\nlines", "b": "z"}]);
+    for text in [
+        "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\n",
+        "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",z\r\n",
+        "a,b\r\"x,y\",\"say \"\"hi\"\"\"\r\"two\nlines\",z",
+        "\u{FEFF}a,b\n\"x,y\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\n",
+    ] {
+        for chunk in [1, 2, 3, 5, 1000] {
+            let (t, _) = load_chunked(text.as_bytes(), IngestOptions::default(), chunk).unwrap();
+            assert_eq!(rows(&t), expected, "{text:?} in chunks of {chunk}");
+        }
+    }
+    let t = load_with("a,b\n'x,y',2\n", r#"{"quote": "'"}"#);
+    assert_eq!(column(&t, "a"), [json!("x,y")]);
+}
+
+#[test]
+fn ragged_rows_are_padded_or_cut_with_a_warning() {
+    let (t, ingest) = load_chunked(b"a,b,c\n1,2\n1,2,3,4\n5,6,7\n", IngestOptions::default(), 2).unwrap();
+    assert_eq!(rows(&t), json!([
+        {"a": 1, "b": 2, "c": null},
+        {"a": 1, "b": 2, "c": 3},
+        {"a": 5, "b": 6, "c": 7},
+    ]));
+    let warnings = ingest.warnings();
+    assert_eq!(warnings.len(), 2);
+    assert!(warnings.iter().all(|w| w.kind == WarningKind::RaggedRows));
+    assert_eq!((warnings[0].lines.clone(), warnings[1].lines.clone()), (vec![2], vec![3]));
+    let err = load_err(b"a,b,c\n1,2,3\n1,2\n", r#"{"strict": true}"#);
+    assert!(err.starts_with("Line 3 has 2 fields, but the header has 3."), "{err}");
+}
+
+#[test]
+fn an_unclosed_quote_is_a_warning_or_in_strict_mode_an_error() {
+    let text = b"a,b\n1,2\n3,\"never closed\n4,5\n";
+    let (t, ingest) = load_chunked(text, IngestOptions::default(), 3).unwrap();
+    assert_eq!(t.num_rows(), 2);
+    assert_eq!(column(&t, "b")[1], json!("never closed\n4,5\n"));
+    assert_eq!(ingest.warnings()[0].kind, WarningKind::UnclosedQuote);
+    assert_eq!(ingest.warnings()[0].lines, [3]);
+    let err = load_err(text, r#"{"strict": true}"#);
+    assert_eq!(err, "The quoted field that starts on line 3 is never closed: the file ends inside quotes.");
+}
+
+#[test]
+fn invalid_utf8_is_replaced_and_counted() {
+    let (t, ingest) = load_chunked(b"name\ncaf\xe9\nok\nna\xefve\n", IngestOptions::default(), 1).unwrap();
+    assert_eq!(column(&t, "name"), [json!("caf\u{FFFD}"), json!("ok"), json!("na\u{FFFD}ve")]);
+    let w = &ingest.warnings()[0];
+    assert_eq!((w.kind, w.count, w.lines.clone()), (WarningKind::InvalidUtf8, 2, vec![2, 4]));
+}
+
+#[test]
+fn nul_bytes_are_kept_as_data() {
+    let t = load("a,b\nx\0y,1\n");
+    assert_eq!(column(&t, "a"), [json!("x\0y")]);
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    for bytes in [&b""[..], b"\n\n", b"\xEF\xBB\xBF", b"  \r\n"] {
+        assert_eq!(load_err(bytes, "{}"), "The file is empty: it has no header and no rows.", "{bytes:?}");
+    }
+    let t = load("a,b\n");
+    assert_eq!(t.num_rows(), 0);
+    assert_eq!(t.num_columns(), 2);
+    assert_eq!(kind(&t, "a"), "string");
+}
+
+#[test]
+fn a_single_ten_megabyte_field() {
+    let big = "x".repeat(10 << 20);
+    let text = format!("a,b\n\"{big}\",1\n");
+    let (t, _) = load_chunked(text.as_bytes(), IngestOptions::default(), 1 << 16).unwrap();
+    assert_eq!(t.num_rows(), 1);
+    assert_eq!(column(&t, "a")[0].as_str().unwrap().len(), 10 << 20);
+    assert_eq!(column(&t, "b"), [json!(1)]);
+}
+
+#[test]
+fn ten_thousand_columns() {
+    let header: Vec<String> = (0..10_000).map(|i| format!("c{i}")).collect();
+    let row: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+    let text = format!("{}\n{}\n{}\n", header.join(","), row.join(","), row.join(","));
+    let (t, _) = load_chunked(text.as_bytes(), IngestOptions::default(), 1 << 16).unwrap();
+    assert_eq!((t.num_rows(), t.num_columns()), (2, 10_000));
+    assert_eq!(column(&t, "c9999"), [json!(9999), json!(9999)]);
+}
+
+#[test]
+fn binary_files_are_refused_with_a_reason() {
+    let xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01\x00\x00\x90\x04\x00\x00";
+    let err = load_err(xlsx, "{}");
+    assert!(err.starts_with("This is not a text CSV file: it is a ZIP archive"), "{err}");
+    let noise: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    assert!(load_err(&noise, "{}").contains("binary control characters"));
+}
+
+#[test]
+fn a_memory_limit_stops_the_load_with_the_size_needed() {
+    let mut text = String::from("a,b\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("{i},{}.5\n", i * 7));
+    }
+    let err = load_err(text.as_bytes(), r#"{"memoryLimitBytes": 100000}"#);
+    assert!(err.starts_with("This file needs about "), "{err}");
+    assert!(err.contains("more than the limit of 100 KB"), "{err}");
+    // With the size known in advance the load stops early, from an estimate.
+    let mut ingest = Ingest::new(options(r#"{"memoryLimitBytes": 1000000}"#)).unwrap();
+    ingest.set_expected_bytes(text.len() as u64 * 100);
+    let stopped = text.as_bytes().chunks(1 << 16).try_for_each(|c| ingest.push(c));
+    assert!(matches!(stopped, Err(QuiverError::MemoryLimit { .. })));
+    assert!(ingest.bytes_read() < text.len() as u64);
+}
+
+#[test]
+fn rows_can_be_read_while_loading() {
+    let mut text = String::from("n,s\n");
+    for i in 0..30_000 {
+        text.push_str(&format!("{i},s{}\n", i % 10));
+    }
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    let bytes = text.as_bytes();
+    ingest.push(&bytes[..bytes.len() / 2]).unwrap();
+    let partial = ingest.snapshot();
+    assert!(partial.num_rows() >= 1024, "{}", partial.num_rows());
+    assert_eq!(partial.num_columns(), 2);
+    assert_eq!(column(&partial, "n")[0], json!(0));
+    assert!(ingest.rows_parsed() >= partial.num_rows());
+    ingest.push(&bytes[bytes.len() / 2..]).unwrap();
+    assert_eq!(ingest.finish().unwrap().num_rows(), 30_000);
+    assert!(matches!(ingest.push(b"more"), Err(QuiverError::AlreadyLoaded)));
+}
+
+#[test]
+fn memory_is_reported_and_smaller_than_the_text() {
+    let mut text = String::from("id,city,amount,day\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("{},city{},{}.{:02},2024-01-{:02}\n", 1_000_000 + i, i % 50, i % 997, i % 100, 1 + i % 28));
+    }
+    let t = load_with(&text, "{}");
+    let memory = t.memory_bytes();
+    assert!(memory > 100_000 * (4 + 1 + 8 + 4), "{memory}");
+    // 17 bytes a row (i32, i8 key, f64, date32) for 33 bytes of text.
+    assert!(memory < text.len() * 55 / 100, "{memory} of {}", text.len());
+}
+
+/// A CSV value of any kind, written as a CSV field (quoted when needed).
+fn field() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        any::<i64>().prop_map(|v| v.to_string()),
+        (-1e6f64..1e6).prop_map(|v| v.to_string()),
+        Just(String::new()),
+        Just("NA".to_string()),
+        prop_oneof![Just("true"), Just("false")].prop_map(String::from),
+        (1970i32..2100, 1u32..13, 1u32..29).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        (0u32..24, 0u32..60).prop_map(|(h, m)| format!("2024-05-06T{h:02}:{m:02}:00Z")),
+        "[a-c ,\"\r\n;é]{0,6}",
+    ];
+    value.prop_map(|v| {
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v
+        }
+    })
+}
+
+fn csv_text() -> impl Strategy<Value = (String, usize)> {
+    (1usize..5).prop_flat_map(|columns| {
+        let row = prop::collection::vec(field(), columns).prop_map(|fields| fields.join(","));
+        let header = (0..columns).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+        (prop::collection::vec(row, 0..60), prop_oneof![Just("\n"), Just("\r\n")], 1usize..8).prop_map(
+            move |(rows, end, batch)| {
+                let mut text = header.clone();
+                for row in rows {
+                    text.push_str(end);
+                    text.push_str(&row);
+                }
+                text.push_str(end);
+                (text, batch)
+            },
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The table is the same, batch for batch, however the bytes are cut.
+    #[test]
+    fn any_chunking_gives_the_same_table((text, batch) in csv_text(), chunk in 1usize..40) {
+        let opts = || options(&format!(r#"{{"batchRows": {batch}}}"#));
+        let (whole, _) = load_chunked(text.as_bytes(), opts(), text.len()).unwrap();
+        let (chunked, _) = load_chunked(text.as_bytes(), opts(), chunk).unwrap();
+        prop_assert_eq!(whole.schema(), chunked.schema());
+        prop_assert_eq!(whole.batches(), chunked.batches());
+    }
+}
