@@ -46,6 +46,27 @@ pub enum QuiverError {
     Arrow(#[from] arrow_schema::ArrowError),
 }
 
+impl QuiverError {
+    /// A stable name for the kind of error, for programs (`err.code` in JS).
+    pub fn code(&self) -> &'static str {
+        match self {
+            QuiverError::EmptyFile => "EmptyFile",
+            QuiverError::NotText(_) => "NotText",
+            QuiverError::RaggedRow { .. } => "RaggedRow",
+            QuiverError::UnterminatedQuote { .. } => "UnterminatedQuote",
+            QuiverError::BadValue { .. } => "BadValue",
+            QuiverError::InvalidOption { .. } => "InvalidOption",
+            QuiverError::UnknownColumn(_) => "UnknownColumn",
+            QuiverError::MemoryLimit { .. } => "MemoryLimit",
+            QuiverError::RowsOutOfRange { .. } => "RowsOutOfRange",
+            QuiverError::Cancelled { .. } => "Cancelled",
+            QuiverError::AlreadyLoaded => "AlreadyLoaded",
+            QuiverError::Source(_) => "Source",
+            QuiverError::Arrow(_) => "Internal",
+        }
+    }
+}
+
 pub type Result<T, E = QuiverError> = std::result::Result<T, E>;
 
 /// "1.5 GB", "320 MB", "12 KB": sizes as people read them (powers of 1000).

@@ -1,5 +1,6 @@
 //! Native integration tests of CSV ingest: what a file becomes as a table,
 //! whatever the chunking, and how bad input is reported.
+#![cfg(not(target_arch = "wasm32"))]
 
 use arrow_schema::DataType;
 use proptest::prelude::*;

@@ -13,13 +13,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Date32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
-};
-use arrow_array::{
-    new_null_array, Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, NullArray, PrimitiveArray,
-    StringArray,
-};
+use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{new_null_array, Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, NullArray, PrimitiveArray};
 use arrow_buffer::NullBufferBuilder;
 use arrow_schema::{DataType, TimeUnit};
 
@@ -28,8 +23,8 @@ use super::infer::{self, MAX_EXACT_FLOAT_INT};
 use super::options::ColumnKind;
 use super::records::RawBatch;
 use super::warnings::Tally;
+use super::widen;
 use crate::error::{QuiverError, Result};
-use crate::format;
 
 /// Text columns stay dictionary-encoded while at most this share of their
 /// values is distinct (checked once the column has this many values).
@@ -359,7 +354,7 @@ impl ColumnBuilder {
         };
         for chunk in &mut self.chunks {
             if chunk.data_type() != &storage {
-                *chunk = to_storage(chunk, &storage)?;
+                *chunk = widen::to_storage(chunk, &storage)?;
             }
             // Keys keep their meaning as the dictionary grows: point every
             // array at the newest (longest) values.
@@ -379,7 +374,7 @@ impl ColumnBuilder {
             let converted = if chunk.data_type() == &DataType::Null {
                 chunk
             } else if new == ColumnKind::String {
-                let rendered = render_text(&chunk, old, self.zoned);
+                let rendered = widen::render_text(&chunk, old, self.zoned);
                 self.text_values += rendered.len() - rendered.null_count();
                 self.encode_text(rendered.iter(), rendered.len())
             } else {
@@ -388,7 +383,7 @@ impl ColumnBuilder {
                     ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
                     _ => unreachable!("{old:?} widens to {new:?}"),
                 };
-                arrow_cast::cast(&chunk, &target)?
+                widen::to_storage(&chunk, &target)?
             };
             self.chunks.push(converted);
         }
@@ -491,49 +486,4 @@ fn encode_primitive<T: ArrowPrimitiveType>(
         }
     }
     Ok(PrimitiveArray::new(values.into(), validity.finish()))
-}
-
-/// Brings an array to the column's storage type: all-null arrays become
-/// typed nulls, timestamps gain their zone (same instants), numbers and keys
-/// change width (the values fit by construction).
-fn to_storage(chunk: &ArrayRef, storage: &DataType) -> Result<ArrayRef> {
-    Ok(match (chunk.data_type(), storage) {
-        (DataType::Null, _) => new_null_array(storage, chunk.len()),
-        (DataType::Timestamp(_, _), DataType::Timestamp(_, zone)) => {
-            Arc::new(chunk.as_primitive::<TimestampMicrosecondType>().clone().with_timezone_opt(zone.clone()))
-        }
-        _ => arrow_cast::cast(chunk, storage)?,
-    })
-}
-
-/// The text of every value of `chunk` (of `kind`), as written by [`format`].
-fn render_text(chunk: &ArrayRef, kind: ColumnKind, zoned: bool) -> StringArray {
-    let mut text = String::new();
-    let mut render = |i: usize| -> Option<String> {
-        if chunk.is_null(i) {
-            return None;
-        }
-        text.clear();
-        match kind {
-            ColumnKind::Boolean => text.push_str(if chunk.as_boolean().value(i) { "true" } else { "false" }),
-            ColumnKind::Integer => text.push_str(&integer_at(chunk, i).to_string()),
-            ColumnKind::Float => format::format_float(chunk.as_primitive::<Float64Type>().value(i), &mut text),
-            ColumnKind::Date => format::format_date(chunk.as_primitive::<Date32Type>().value(i), &mut text),
-            ColumnKind::Timestamp => {
-                format::format_timestamp(chunk.as_primitive::<TimestampMicrosecondType>().value(i), zoned, &mut text)
-            }
-            ColumnKind::String => unreachable!("text is not rendered again"),
-        }
-        Some(text.clone())
-    };
-    (0..chunk.len()).map(&mut render).collect()
-}
-
-fn integer_at(array: &ArrayRef, i: usize) -> i64 {
-    match array.data_type() {
-        DataType::Int8 => array.as_primitive::<Int8Type>().value(i) as i64,
-        DataType::Int16 => array.as_primitive::<Int16Type>().value(i) as i64,
-        DataType::Int32 => array.as_primitive::<Int32Type>().value(i) as i64,
-        _ => array.as_primitive::<Int64Type>().value(i),
-    }
 }

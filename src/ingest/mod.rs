@@ -28,6 +28,7 @@ pub mod options;
 pub mod records;
 pub mod sniff;
 pub mod warnings;
+pub mod widen;
 
 use std::sync::Arc;
 
@@ -166,6 +167,14 @@ impl Ingest {
     pub fn rows_parsed(&self) -> usize {
         match &self.phase {
             Phase::Parsing(parser) => parser.rows_frozen + parser.batch.rows(),
+            _ => 0,
+        }
+    }
+
+    /// Record batches built so far (a snapshot changes when this does).
+    pub fn batches_built(&self) -> usize {
+        match &self.phase {
+            Phase::Parsing(parser) => parser.batches_frozen,
             _ => 0,
         }
     }

@@ -1,0 +1,366 @@
+//! `Dataset`: the JS handle on one table, loaded from a `File`, a URL, a
+//! stream or pushed chunks, and readable while it loads.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortSignal, Blob, ReadableStream};
+
+use super::source::{self, Stop};
+use super::{js_error, source_error};
+use crate::error::QuiverError;
+use crate::export;
+use crate::ingest::{Ingest, IngestOptions};
+use crate::rows::Rows;
+use crate::table::Table;
+
+/// Without a limit from the caller, stop before the 4 GB a wasm instance can
+/// address: the table plus the batch being parsed and the copies a query makes.
+const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 3_000_000_000;
+/// Progress is reported at most this often.
+const PROGRESS_INTERVAL_MS: f64 = 50.0;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Empty,
+    Loading,
+    Ready,
+    Cancelled,
+    Failed,
+}
+
+struct State {
+    ingest: Ingest,
+    /// The table as last read: the final one, or a snapshot while loading.
+    table: Table,
+    /// Batches the snapshot holds, to know when it is stale.
+    snapshot_batches: usize,
+    status: Status,
+    total_bytes: Option<f64>,
+}
+
+impl State {
+    fn table(&mut self) -> &Table {
+        if self.status == Status::Loading && self.ingest.batches_built() != self.snapshot_batches {
+            self.table = self.ingest.snapshot();
+            self.snapshot_batches = self.ingest.batches_built();
+        }
+        &self.table
+    }
+
+    fn begin(&mut self, total_bytes: Option<f64>) -> Result<(), JsValue> {
+        if self.status != Status::Empty {
+            return Err(js_error(&QuiverError::AlreadyLoaded));
+        }
+        self.status = Status::Loading;
+        self.total_bytes = total_bytes;
+        if let Some(total) = total_bytes {
+            self.ingest.set_expected_bytes(total as u64);
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        self.ingest.push(chunk).map_err(|e| self.fail(e))
+    }
+
+    fn finish(&mut self) -> Result<(), JsValue> {
+        match self.ingest.finish() {
+            Ok(table) => {
+                self.table = table;
+                self.status = Status::Ready;
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Ends a load early: the whole batches loaded so far stay readable.
+    fn stop(&mut self, status: Status) {
+        self.table = self.ingest.snapshot();
+        self.status = status;
+    }
+
+    fn fail(&mut self, error: QuiverError) -> JsValue {
+        self.stop(Status::Failed);
+        js_error(&error)
+    }
+
+    fn cancel(&mut self) -> JsValue {
+        self.stop(Status::Cancelled);
+        js_error(&QuiverError::Cancelled { rows: self.table.num_rows() })
+    }
+
+    fn progress(&self) -> JsValue {
+        let progress = Object::new();
+        let _ = Reflect::set(&progress, &"bytesRead".into(), &(self.ingest.bytes_read() as f64).into());
+        let total = self.total_bytes.map_or(JsValue::NULL, JsValue::from);
+        let _ = Reflect::set(&progress, &"totalBytes".into(), &total);
+        let _ = Reflect::set(&progress, &"rows".into(), &(self.ingest.rows_parsed() as f64).into());
+        progress.into()
+    }
+}
+
+/// `onProgress` and `signal` from a `LoadControl` object.
+struct Control {
+    on_progress: Option<Function>,
+    signal: Option<AbortSignal>,
+}
+
+impl Control {
+    fn from_js(control: &JsValue) -> Control {
+        let field = |name: &str| Reflect::get(control, &name.into()).ok().filter(|v| !v.is_undefined() && !v.is_null());
+        Control {
+            on_progress: field("onProgress").and_then(|f| f.dyn_into().ok()),
+            signal: field("signal").and_then(|s| s.dyn_into().ok()),
+        }
+    }
+}
+
+/// A table loaded from CSV into Arrow memory. Create one per file; it can be
+/// read (schema, rows, Arrow IPC) while it is still loading.
+///
+/// ```js
+/// const ds = new Dataset({ delimiter: ";" });
+/// await ds.loadFile(file, { onProgress: (p) => console.log(p.rows), signal });
+/// ds.rows(0, 50);
+/// ```
+#[wasm_bindgen]
+pub struct Dataset {
+    state: Rc<RefCell<State>>,
+}
+
+#[wasm_bindgen]
+impl Dataset {
+    /// Validates `options` (see `IngestOptions`); throws on a mistake.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "IngestOptions")] options: JsValue) -> Result<Dataset, JsValue> {
+        // Through JSON text rather than serde-wasm-bindgen, which reads only
+        // the fields it knows and so cannot report a misspelt one.
+        let mut options = if options.is_undefined() || options.is_null() {
+            IngestOptions::default()
+        } else {
+            let json = js_sys::JSON::stringify(&options).map(String::from).unwrap_or_default();
+            IngestOptions::from_json(&json).map_err(|e| js_error(&e))?
+        };
+        options.memory_limit_bytes.get_or_insert(DEFAULT_MEMORY_LIMIT_BYTES);
+        let ingest = Ingest::new(options).map_err(|e| js_error(&e))?;
+        Ok(Dataset {
+            state: Rc::new(RefCell::new(State {
+                ingest,
+                table: Table::empty(),
+                snapshot_batches: 0,
+                status: Status::Empty,
+                total_bytes: None,
+            })),
+        })
+    }
+
+    /// Loads a `File` or `Blob`, reading its stream chunk by chunk.
+    #[wasm_bindgen(js_name = loadFile, unchecked_return_type = "Promise<void>")]
+    pub fn load_file(
+        &self,
+        file: &Blob,
+        #[wasm_bindgen(unchecked_param_type = "LoadControl")] control: JsValue,
+    ) -> js_sys::Promise {
+        self.load(file.stream(), Some(file.size()), Control::from_js(&control))
+    }
+
+    /// Loads any `ReadableStream` of bytes; `totalBytes` (if known) drives
+    /// progress and the early memory estimate.
+    #[wasm_bindgen(js_name = loadStream, unchecked_return_type = "Promise<void>")]
+    pub fn load_stream(
+        &self,
+        stream: ReadableStream,
+        total_bytes: Option<f64>,
+        #[wasm_bindgen(unchecked_param_type = "LoadControl")] control: JsValue,
+    ) -> js_sys::Promise {
+        self.load(stream, total_bytes, Control::from_js(&control))
+    }
+
+    /// Downloads and loads a URL (streamed; `Content-Length` gives progress).
+    #[wasm_bindgen(js_name = loadUrl, unchecked_return_type = "Promise<void>")]
+    pub fn load_url(
+        &self,
+        url: String,
+        #[wasm_bindgen(unchecked_param_type = "LoadControl")] control: JsValue,
+    ) -> js_sys::Promise {
+        let state = self.state.clone();
+        let control = Control::from_js(&control);
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Err(e) = state.borrow_mut().begin(None) {
+                return Err(e);
+            }
+            match source::open_url(&url, control.signal.as_ref()).await {
+                Ok((stream, total)) => {
+                    state.borrow_mut().total_bytes = total;
+                    if let Some(total) = total {
+                        state.borrow_mut().ingest.set_expected_bytes(total as u64);
+                    }
+                    run_load(state, stream, control).await
+                }
+                Err(stop) => Err(settle(&state, stop)),
+            }
+        })
+    }
+
+    /// Feeds the next chunk of a file by hand (any size). Throws on bad input.
+    pub fn push(&self, chunk: &[u8]) -> Result<(), JsValue> {
+        let mut state = self.state.borrow_mut();
+        if state.status == Status::Empty {
+            state.begin(None)?;
+        }
+        if state.status != Status::Loading {
+            return Err(js_error(&QuiverError::AlreadyLoaded));
+        }
+        state.push(chunk)
+    }
+
+    /// Ends a file fed with `push`.
+    pub fn finish(&self) -> Result<(), JsValue> {
+        let mut state = self.state.borrow_mut();
+        if state.status == Status::Empty {
+            state.begin(None)?;
+        }
+        if state.status != Status::Loading {
+            return Err(js_error(&QuiverError::AlreadyLoaded));
+        }
+        state.finish()
+    }
+
+    /// `"empty"`, `"loading"`, `"ready"`, `"cancelled"` or `"failed"`.
+    #[wasm_bindgen(getter, unchecked_return_type = "DatasetState")]
+    pub fn state(&self) -> String {
+        match self.state.borrow().status {
+            Status::Empty => "empty",
+            Status::Loading => "loading",
+            Status::Ready => "ready",
+            Status::Cancelled => "cancelled",
+            Status::Failed => "failed",
+        }
+        .into()
+    }
+
+    /// The columns (while loading: as inferred so far).
+    #[wasm_bindgen(getter, unchecked_return_type = "ColumnInfo[]")]
+    pub fn schema(&self) -> JsValue {
+        to_js(&self.state.borrow_mut().table().column_infos())
+    }
+
+    /// Rows readable now (while loading: those in complete batches).
+    #[wasm_bindgen(getter, js_name = numRows)]
+    pub fn num_rows(&self) -> f64 {
+        self.state.borrow_mut().table().num_rows() as f64
+    }
+
+    /// Bytes of Arrow memory the table holds.
+    #[wasm_bindgen(getter, js_name = memoryBytes)]
+    pub fn memory_bytes(&self) -> f64 {
+        self.state.borrow_mut().table().memory_bytes() as f64
+    }
+
+    /// Bytes of the file read so far.
+    #[wasm_bindgen(getter, js_name = bytesRead)]
+    pub fn bytes_read(&self) -> f64 {
+        self.state.borrow().ingest.bytes_read() as f64
+    }
+
+    /// The delimiter in use (given or detected), once known.
+    #[wasm_bindgen(getter)]
+    pub fn delimiter(&self) -> Option<String> {
+        self.state.borrow().ingest.delimiter().map(String::from)
+    }
+
+    #[wasm_bindgen(getter, unchecked_return_type = "IngestWarning[]")]
+    pub fn warnings(&self) -> JsValue {
+        to_js(&self.state.borrow().ingest.warnings())
+    }
+
+    /// Rows `offset .. offset + limit` as plain objects (see `Row`).
+    #[wasm_bindgen(unchecked_return_type = "Row[]")]
+    pub fn rows(&self, offset: usize, limit: usize) -> Result<JsValue, JsValue> {
+        let mut state = self.state.borrow_mut();
+        let batches = state.table().slice(offset, limit).map_err(|e| js_error(&e))?;
+        Ok(to_js(&Rows { batches: &batches }))
+    }
+
+    /// The table, or rows `offset .. offset + limit` of it, as Arrow IPC
+    /// stream bytes (`tableFromIPC` in apache-arrow reads them).
+    #[wasm_bindgen(js_name = toIPC)]
+    pub fn to_ipc(&self, offset: Option<usize>, limit: Option<usize>) -> Result<Uint8Array, JsValue> {
+        let mut state = self.state.borrow_mut();
+        let table = state.table();
+        let batches =
+            table.slice(offset.unwrap_or(0), limit.unwrap_or(usize::MAX)).map_err(|e| js_error(&e))?;
+        let bytes = export::ipc_stream(table.schema(), &batches).map_err(|e| js_error(&e))?;
+        Ok(Uint8Array::from(bytes.as_slice()))
+    }
+}
+
+impl Dataset {
+    fn load(&self, stream: ReadableStream, total_bytes: Option<f64>, control: Control) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            state.borrow_mut().begin(total_bytes)?;
+            run_load(state, stream, control).await
+        })
+    }
+}
+
+/// Streams `stream` into the dataset; no borrow of the state is held across
+/// an `await`, so the dataset stays readable (and its rows visible) meanwhile.
+async fn run_load(state: Rc<RefCell<State>>, stream: ReadableStream, control: Control) -> Result<JsValue, JsValue> {
+    let mut last_report = 0.0;
+    // The state is never borrowed while JS runs: a progress callback may read
+    // the dataset (its rows, its schema).
+    let report = |state: &RefCell<State>| {
+        if let Some(callback) = &control.on_progress {
+            let progress = state.borrow().progress();
+            let _ = callback.call1(&JsValue::NULL, &progress);
+        }
+    };
+    let read = source::read_stream(stream, control.signal.as_ref(), |chunk| {
+        state.borrow_mut().push(chunk)?;
+        let now = js_sys::Date::now();
+        if now - last_report >= PROGRESS_INTERVAL_MS {
+            last_report = now;
+            report(&state);
+        }
+        Ok(())
+    })
+    .await;
+    match read {
+        Ok(()) => {
+            state.borrow_mut().finish()?;
+            report(&state);
+            Ok(JsValue::UNDEFINED)
+        }
+        Err(stop) => Err(settle(&state, stop)),
+    }
+}
+
+/// Leaves the dataset readable after a load stopped early; the error to throw.
+fn settle(state: &Rc<RefCell<State>>, stop: Stop) -> JsValue {
+    let mut state = state.borrow_mut();
+    match stop {
+        Stop::Aborted => state.cancel(),
+        Stop::Rejected(error) => error,
+        Stop::Failed(error) => {
+            state.stop(Status::Failed);
+            if error.is_instance_of::<js_sys::Error>() {
+                error
+            } else {
+                source_error(format!("{error:?}"))
+            }
+        }
+    }
+}
+
+fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("core values are JSON-safe")
+}

@@ -1,0 +1,105 @@
+//! The `#[wasm_bindgen]` surface: converts between JS values and the core's
+//! types and nothing more. Errors become JS `Error`s with a `code` property
+//! (see [`crate::QuiverError::code`]); cancellation becomes an `AbortError`.
+
+mod dataset;
+mod source;
+
+pub use dataset::Dataset;
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::QuiverError;
+
+#[wasm_bindgen(start)]
+fn start() {
+    // A panic is a bug; make it readable in the console rather than a bare
+    // "unreachable executed".
+    console_error_panic_hook::set_once();
+}
+
+/// The JS `Error` for a core error: the sentence as message, the kind as `code`.
+pub(crate) fn js_error(error: &QuiverError) -> JsValue {
+    if let QuiverError::Cancelled { .. } = error {
+        if let Ok(abort) = web_sys::DomException::new_with_message_and_name(&error.to_string(), "AbortError") {
+            return abort.into();
+        }
+    }
+    let js = js_sys::Error::new(&error.to_string());
+    let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
+    js.into()
+}
+
+/// A JS `Error` for problems outside the core (network, stream).
+pub(crate) fn source_error(message: String) -> JsValue {
+    js_error(&QuiverError::Source(message))
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Options for reading a CSV file. Every field is optional. */
+export interface IngestOptions {
+  /** One ASCII character; detected among `,` `;` tab `|` when absent. */
+  delimiter?: string;
+  /** Quote character (default `"`); `null` turns quoting off. */
+  quote?: string | null;
+  /** Whether the first record holds the column names (default true). */
+  hasHeader?: boolean;
+  /** Values read as null (default `["", "NA", "N/A", "null", "NULL"]`). */
+  nullValues?: string[];
+  /** Make ragged rows, unclosed quotes and unreadable forced values errors. */
+  strict?: boolean;
+  /** Force the type of some columns, by name. */
+  columnTypes?: Record<string, ColumnKind>;
+  /** Rows per Arrow record batch (default 65536). */
+  batchRows?: number;
+  /** Stop with an error when the table would need more memory than this
+   *  (default 3 GB: a wasm instance has at most 4 GB). */
+  memoryLimitBytes?: number;
+}
+
+export type ColumnKind = "boolean" | "integer" | "float" | "date" | "timestamp" | "string";
+
+/** A column of the table. */
+export interface ColumnInfo {
+  name: string;
+  kind: ColumnKind;
+  /** The Arrow storage type, e.g. `Int16` or `Dictionary(Int8, Utf8)`. */
+  arrowType: string;
+  nullable: boolean;
+}
+
+/**
+ * A row: column name → value. Integers are numbers (strings beyond ±2^53),
+ * floats numbers, booleans booleans, dates `"YYYY-MM-DD"`, timestamps ISO 8601
+ * strings (`Z`-suffixed when the file gave zones), nulls `null`.
+ */
+export type Row = Record<string, number | string | boolean | null>;
+
+/** Something that did not stop the load, with the first lines concerned. */
+export interface IngestWarning {
+  kind: "raggedRows" | "unclosedQuote" | "invalidUtf8" | "unparsedValues";
+  message: string;
+  count: number;
+  lines: number[];
+  column?: string;
+}
+
+export interface LoadProgress {
+  bytesRead: number;
+  /** File size or Content-Length; `null` when unknown. */
+  totalBytes: number | null;
+  /** Rows parsed so far. */
+  rows: number;
+}
+
+/** How a load reports progress and is cancelled. */
+export interface LoadControl {
+  /** Called after chunks (at most every 50 ms) and once at the end. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Aborting rejects the load with an `AbortError`; rows loaded so far stay readable. */
+  signal?: AbortSignal;
+}
+
+export type DatasetState = "empty" | "loading" | "ready" | "cancelled" | "failed";
+"#;

@@ -1,0 +1,104 @@
+//! Reading bytes in chunks from a JS `ReadableStream` (a `File`/`Blob`'s
+//! stream or a `fetch` body), feeding each chunk to a callback.
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestInit, Response};
+
+use super::source_error;
+
+/// Why reading stopped early.
+pub enum Stop {
+    Aborted,
+    /// The callback refused a chunk (its error, already a JS value).
+    Rejected(JsValue),
+    /// The stream itself failed.
+    Failed(JsValue),
+}
+
+/// Reads `stream` to its end, handing each chunk to `on_chunk` (in a buffer
+/// reused from chunk to chunk). Checks `signal` between chunks; an abort while
+/// a read is pending cancels the stream, which ends that read.
+pub async fn read_stream(
+    stream: ReadableStream,
+    signal: Option<&AbortSignal>,
+    mut on_chunk: impl FnMut(&[u8]) -> Result<(), JsValue>,
+) -> Result<(), Stop> {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let on_abort = wasm_bindgen::closure::Closure::<dyn FnMut()>::new({
+        let reader = reader.clone();
+        move || {
+            let _ = reader.cancel();
+        }
+    });
+    if let Some(signal) = signal {
+        signal.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
+    }
+    let mut buffer = Vec::new();
+    let result = loop {
+        if signal.is_some_and(AbortSignal::aborted) {
+            let _ = reader.cancel();
+            break Err(Stop::Aborted);
+        }
+        let step = match JsFuture::from(reader.read()).await {
+            Ok(step) => step,
+            Err(e) => break Err(Stop::Failed(e)),
+        };
+        if signal.is_some_and(AbortSignal::aborted) {
+            break Err(Stop::Aborted);
+        }
+        if Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break Ok(());
+        }
+        let Ok(chunk) = Reflect::get(&step, &"value".into()).and_then(|v| v.dyn_into::<Uint8Array>().map_err(JsValue::from)) else {
+            break Err(Stop::Failed(source_error("the stream gave something other than bytes".into())));
+        };
+        buffer.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut buffer);
+        if let Err(e) = on_chunk(&buffer) {
+            let _ = reader.cancel();
+            break Err(Stop::Rejected(e));
+        }
+    };
+    if let Some(signal) = signal {
+        signal.set_onabort(None);
+    }
+    reader.release_lock();
+    result
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, in a window and in a worker alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_with_init(input: &str, init: &RequestInit) -> js_sys::Promise;
+}
+
+/// Starts downloading `url`; returns its body and its size if announced.
+pub async fn open_url(url: &str, signal: Option<&AbortSignal>) -> Result<(ReadableStream, Option<f64>), Stop> {
+    let init = RequestInit::new();
+    if let Some(signal) = signal {
+        init.set_signal(Some(signal));
+    }
+    let response = match JsFuture::from(fetch_with_init(url, &init)).await {
+        Ok(r) => r.unchecked_into::<Response>(),
+        Err(_) if signal.is_some_and(AbortSignal::aborted) => return Err(Stop::Aborted),
+        Err(e) => {
+            let detail = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
+            return Err(Stop::Failed(source_error(format!("could not download {url}: {detail}"))));
+        }
+    };
+    if !response.ok() {
+        return Err(Stop::Failed(source_error(format!(
+            "could not download {url}: the server answered {} {}",
+            response.status(),
+            response.status_text()
+        ))));
+    }
+    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<f64>().ok());
+    match response.body() {
+        Some(body) => Ok((body, total)),
+        None => Err(Stop::Failed(source_error(format!("could not download {url}: the response has no body")))),
+    }
+}
