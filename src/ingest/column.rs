@@ -11,10 +11,14 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, StringBuilder};
+use std::borrow::Cow;
+
+use arrow_array::builder::{BinaryBuilder, BooleanBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{new_null_array, Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, NullArray, PrimitiveArray};
+use arrow_array::{
+    new_null_array, Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, NullArray, PrimitiveArray, StringArray,
+};
 use arrow_buffer::NullBufferBuilder;
 use arrow_schema::{DataType, TimeUnit};
 
@@ -26,10 +30,12 @@ use super::warnings::Tally;
 use super::widen;
 use crate::error::{QuiverError, Result};
 
-/// Text columns stay dictionary-encoded while at most this share of their
-/// values is distinct (checked once the column has this many values).
-const DICTIONARY_MAX_DISTINCT_SHARE: f64 = 0.5;
-const DICTIONARY_CHECK_AFTER_VALUES: usize = 4096;
+/// Text columns stay dictionary-encoded while that takes less memory than
+/// plain strings would for the values still to come. Decided only after this
+/// many values, once the share of new values in a batch means something.
+const DICTIONARY_CHECK_AFTER_VALUES: usize = 1 << 18;
+/// Bytes a dictionary entry costs besides its text (offset and hash slot).
+const DICTIONARY_ENTRY_OVERHEAD: usize = 12;
 const DICTIONARY_MAX_ENTRIES: usize = 1 << 22;
 const DICTIONARY_MAX_BYTES: usize = 256 << 20;
 
@@ -60,6 +66,8 @@ impl NullTokens {
 pub struct ColumnSlice<'a> {
     pub batch: &'a RawBatch,
     pub column: usize,
+    /// The whole batch is valid UTF-8 (so no field needs checking).
+    pub utf8: bool,
 }
 
 impl ColumnSlice<'_> {
@@ -120,6 +128,8 @@ pub struct ColumnBuilder {
     text: TextEncoding,
     /// Non-null values stored while the column is text.
     text_values: usize,
+    /// Dictionary size after the previous batch (to see how fast it grows).
+    dictionary_len_before: usize,
 }
 
 impl ColumnBuilder {
@@ -133,6 +143,7 @@ impl ColumnBuilder {
             zoned: false,
             text: TextEncoding::Dictionary(GlobalDictionary::new()),
             text_values: 0,
+            dictionary_len_before: 0,
         }
     }
 
@@ -271,19 +282,16 @@ impl ColumnBuilder {
                 Arc::new(array)
             }
             ColumnKind::String => {
-                let lines = |row| slice.batch.line(row);
                 let texts = (0..slice.rows()).map(|row| {
                     let field = slice.field(row);
                     if nulls.is_null(field) {
-                        return None;
+                        None
+                    } else if slice.utf8 || std::str::from_utf8(field).is_ok() {
+                        Some(Cow::Borrowed(field))
+                    } else {
+                        issues.invalid_utf8.add(slice.batch.line(row));
+                        Some(Cow::Owned(String::from_utf8_lossy(field).into_owned().into_bytes()))
                     }
-                    Some(match std::str::from_utf8(field) {
-                        Ok(text) => std::borrow::Cow::Borrowed(text),
-                        Err(_) => {
-                            issues.invalid_utf8.add(lines(row));
-                            String::from_utf8_lossy(field)
-                        }
-                    })
                 });
                 self.encode_text(texts, slice.rows())
             }
@@ -292,8 +300,9 @@ impl ColumnBuilder {
         Ok(encoded)
     }
 
-    /// Encodes texts in the column's text encoding (keys or plain strings).
-    fn encode_text<S: AsRef<str>>(&mut self, texts: impl Iterator<Item = Option<S>>, rows: usize) -> ArrayRef {
+    /// Encodes texts (valid UTF-8 bytes) in the column's text encoding: keys
+    /// into the dictionary, or plain strings.
+    fn encode_text<T: AsRef<[u8]>>(&mut self, texts: impl Iterator<Item = Option<T>>, rows: usize) -> ArrayRef {
         match &mut self.text {
             TextEncoding::Dictionary(dictionary) => {
                 let mut keys = Vec::with_capacity(rows);
@@ -315,11 +324,12 @@ impl ColumnBuilder {
                 Arc::new(DictionaryArray::new(keys, values))
             }
             TextEncoding::Plain => {
-                let mut builder = StringBuilder::with_capacity(rows, rows * 8);
+                let mut builder = BinaryBuilder::with_capacity(rows, rows * 8);
                 for text in texts {
                     builder.append_option(text);
                 }
-                Arc::new(builder.finish())
+                // One UTF-8 check of the whole array (the fields were valid).
+                Arc::new(StringArray::try_from_binary(builder.finish()).expect("text fields are valid UTF-8"))
             }
         }
     }
@@ -345,7 +355,7 @@ impl ColumnBuilder {
         }
         self.chunks.push(encoded.array);
         if kind == ColumnKind::String {
-            self.maybe_drop_dictionary()?;
+            self.maybe_drop_dictionary(encoded.values)?;
         }
         let storage = self.storage_type();
         let values = match &mut self.text {
@@ -376,7 +386,7 @@ impl ColumnBuilder {
             } else if new == ColumnKind::String {
                 let rendered = widen::render_text(&chunk, old, self.zoned);
                 self.text_values += rendered.len() - rendered.null_count();
-                self.encode_text(rendered.iter(), rendered.len())
+                self.encode_text(rendered.iter().map(|t| t.map(str::as_bytes)), rendered.len())
             } else {
                 let target = match new {
                     ColumnKind::Float => DataType::Float64,
@@ -390,12 +400,18 @@ impl ColumnBuilder {
         Ok(())
     }
 
-    /// Switches to plain strings once the dictionary stops paying for itself.
-    fn maybe_drop_dictionary(&mut self) -> Result<()> {
+    /// Switches to plain strings once the dictionary stops paying for itself:
+    /// a value costs a key (4 bytes at most) plus, when it is new, its text
+    /// and an entry; plain, its text and an offset. So the dictionary pays
+    /// while the share of new values stays below `len / (len + overhead)`.
+    fn maybe_drop_dictionary(&mut self, batch_values: usize) -> Result<()> {
         let TextEncoding::Dictionary(dictionary) = &mut self.text else { return Ok(()) };
         let distinct = dictionary.len();
-        let too_distinct = self.text_values >= DICTIONARY_CHECK_AFTER_VALUES
-            && distinct as f64 > DICTIONARY_MAX_DISTINCT_SHARE * self.text_values as f64;
+        let new_share = (distinct - self.dictionary_len_before) as f64 / batch_values.max(1) as f64;
+        self.dictionary_len_before = distinct;
+        let average_len = (dictionary.bytes() / distinct.max(1)) as f64;
+        let break_even = average_len / (average_len + DICTIONARY_ENTRY_OVERHEAD as f64);
+        let too_distinct = self.text_values >= DICTIONARY_CHECK_AFTER_VALUES && new_share > break_even;
         if !(too_distinct || distinct > DICTIONARY_MAX_ENTRIES || dictionary.bytes() > DICTIONARY_MAX_BYTES) {
             return Ok(());
         }

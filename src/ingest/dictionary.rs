@@ -33,10 +33,10 @@ impl GlobalDictionary {
         self.bytes.len()
     }
 
-    /// The key of `value`, adding it if new.
-    pub fn intern(&mut self, value: &str) -> i32 {
+    /// The key of `value`, adding it if new. `value` must be valid UTF-8
+    /// (the caller has checked it; [`Self::values`] relies on it).
+    pub fn intern(&mut self, value: &[u8]) -> i32 {
         let GlobalDictionary { table, hasher, offsets, bytes, snapshot } = self;
-        let value = value.as_bytes();
         let text_of = |index: u32| &bytes[offsets[index as usize] as usize..offsets[index as usize + 1] as usize];
         let hash = hasher.hash_one(value);
         if let Some(&index) = table.find(hash, |&index| text_of(index) == value) {
@@ -61,7 +61,8 @@ impl GlobalDictionary {
         }
         let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
         let values = Buffer::from_slice_ref(&self.bytes);
-        // Every value was interned as a &str, so the bytes are valid UTF-8.
+        // Only valid UTF-8 is interned; `new` checks it again (over the
+        // distinct values only) and would panic on a bug.
         let array: ArrayRef = Arc::new(StringArray::new(offsets, values, None));
         self.snapshot = Some(array.clone());
         array
@@ -76,10 +77,10 @@ mod tests {
     #[test]
     fn keys_are_stable_and_values_in_key_order() {
         let mut d = GlobalDictionary::new();
-        assert_eq!(d.intern("b"), 0);
-        assert_eq!(d.intern("a"), 1);
-        assert_eq!(d.intern("b"), 0);
-        assert_eq!(d.intern(""), 2);
+        assert_eq!(d.intern(b"b"), 0);
+        assert_eq!(d.intern(b"a"), 1);
+        assert_eq!(d.intern(b"b"), 0);
+        assert_eq!(d.intern(b""), 2);
         let values = d.values();
         let values = values.as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!(values.iter().collect::<Vec<_>>(), [Some("b"), Some("a"), Some("")]);
@@ -90,10 +91,10 @@ mod tests {
     fn many_values_survive_rehashing() {
         let mut d = GlobalDictionary::new();
         for i in 0..10_000 {
-            assert_eq!(d.intern(&format!("v{i}")), i);
+            assert_eq!(d.intern(format!("v{i}").as_bytes()), i);
         }
         for i in (0..10_000).rev() {
-            assert_eq!(d.intern(&format!("v{i}")), i);
+            assert_eq!(d.intern(format!("v{i}").as_bytes()), i);
         }
         assert_eq!(d.values().len(), 10_000);
     }

@@ -314,9 +314,11 @@ impl Parser {
 
     /// Turns the buffered rows into one more Arrow array per column.
     fn freeze(&mut self, options: &IngestOptions, nulls: &NullTokens, log: &mut WarningLog) -> Result<()> {
+        let utf8 = self.batch.is_utf8();
         for (index, column) in self.columns.iter_mut().enumerate() {
             let mut issues = ColumnIssues::default();
-            column.append(ColumnSlice { batch: &self.batch, column: index }, nulls, options.strict, &mut issues)?;
+            let slice = ColumnSlice { batch: &self.batch, column: index, utf8 };
+            column.append(slice, nulls, options.strict, &mut issues)?;
             log.invalid_utf8.merge(issues.invalid_utf8);
             if issues.unparsed.count > 0 {
                 match log.unparsed.iter_mut().find(|(c, _, _)| *c == index) {

@@ -36,12 +36,15 @@ pub async fn read_stream(
         signal.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
     }
     let mut buffer = Vec::new();
+    // One read is always in flight: the browser fetches the next chunk (on
+    // its own I/O thread) while this one is parsed.
+    let mut pending = JsFuture::from(reader.read());
     let result = loop {
         if signal.is_some_and(AbortSignal::aborted) {
             let _ = reader.cancel();
             break Err(Stop::Aborted);
         }
-        let step = match JsFuture::from(reader.read()).await {
+        let step = match pending.await {
             Ok(step) => step,
             Err(e) => break Err(Stop::Failed(e)),
         };
@@ -51,6 +54,7 @@ pub async fn read_stream(
         if Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break Ok(());
         }
+        pending = JsFuture::from(reader.read());
         let Ok(chunk) = Reflect::get(&step, &"value".into()).and_then(|v| v.dyn_into::<Uint8Array>().map_err(JsValue::from)) else {
             break Err(Stop::Failed(source_error("the stream gave something other than bytes".into())));
         };
