@@ -137,7 +137,7 @@ pub struct Dataset {
 impl Dataset {
     /// Validates `options` (see `IngestOptions`); throws on a mistake.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "IngestOptions")] options: JsValue) -> Result<Dataset, JsValue> {
+    pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "IngestOptions")] options: JsValue) -> Result<Dataset, JsValue> {
         // Through JSON text rather than serde-wasm-bindgen, which reads only
         // the fields it knows and so cannot report a misspelt one.
         let mut options = if options.is_undefined() || options.is_null() {
@@ -164,7 +164,7 @@ impl Dataset {
     pub fn load_file(
         &self,
         file: &Blob,
-        #[wasm_bindgen(unchecked_param_type = "LoadControl")] control: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadControl")] control: JsValue,
     ) -> js_sys::Promise {
         self.load(file.stream(), Some(file.size()), Control::from_js(&control))
     }
@@ -175,8 +175,8 @@ impl Dataset {
     pub fn load_stream(
         &self,
         stream: ReadableStream,
-        total_bytes: Option<f64>,
-        #[wasm_bindgen(unchecked_param_type = "LoadControl")] control: JsValue,
+        #[wasm_bindgen(js_name = totalBytes)] total_bytes: Option<f64>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadControl")] control: JsValue,
     ) -> js_sys::Promise {
         self.load(stream, total_bytes, Control::from_js(&control))
     }
@@ -186,7 +186,7 @@ impl Dataset {
     pub fn load_url(
         &self,
         url: String,
-        #[wasm_bindgen(unchecked_param_type = "LoadControl")] control: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadControl")] control: JsValue,
     ) -> js_sys::Promise {
         let state = self.state.clone();
         let control = Control::from_js(&control);

@@ -21,7 +21,8 @@ const TYPES = {
 /** Serves `root` on 127.0.0.1 (a free port); resolves to { url, close }. */
 export function serveStatic(root = ROOT) {
   const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
+    let path = decodeURIComponent(new URL(request.url, "http://x").pathname);
+    if (path.endsWith("/")) path += "index.html";
     const file = normalize(join(root, path));
     let stat;
     try {
@@ -43,7 +44,41 @@ export function serveStatic(root = ROOT) {
   return new Promise((ok) =>
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address();
-      ok({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(done)) });
+      ok({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => (server.closeAllConnections(), server.close(done))) });
+    }),
+  );
+}
+
+/**
+ * Serves one file slowly (about `bytesPerSecond`), with Content-Length and
+ * CORS, like a far-away file server: loads from it take long enough to be
+ * watched and cancelled.
+ */
+export function serveSlowly(file, bytesPerSecond = 4_000_000) {
+  const server = createServer((request, response) => {
+    const size = statSync(file).size;
+    response.writeHead(200, {
+      "content-type": "text/csv",
+      "content-length": size,
+      "access-control-allow-origin": "*",
+    });
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    const pause = Math.round((64 * 1024 * 1000) / bytesPerSecond);
+    stream.on("data", (chunk) => {
+      stream.pause();
+      response.write(chunk);
+      setTimeout(() => stream.resume(), pause);
+    });
+    stream.on("end", () => response.end());
+    request.on("close", () => stream.destroy());
+  });
+  return new Promise((ok) =>
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      ok({
+        url: `http://127.0.0.1:${port}/data.csv`,
+        close: () => new Promise((done) => (server.closeAllConnections(), server.close(done))),
+      });
     }),
   );
 }
@@ -60,6 +95,18 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-quic",
 ];
+
+/** Where tests put screenshots and other artifacts (git-ignored). */
+export const ARTIFACTS = join(ROOT, "test-results");
+
+/** A generated sales CSV of `rows` rows in a temporary directory (cached per run). */
+export async function salesFile(rows) {
+  const { salesCsv } = await import("../../bench/gen-sales.mjs");
+  const { writeFileSync, existsSync } = await import("node:fs");
+  const path = join(tmpdir(), `quiver-sales-${rows}.csv`);
+  if (!existsSync(path)) writeFileSync(path, [...salesCsv({ rows })].join(""));
+  return path;
+}
 
 /** A fresh headless Chromium with its own profile directory. */
 export async function launchBrowser() {

@@ -1,0 +1,134 @@
+// End-to-end: the engine in a real headless Chromium, read back by
+// apache-arrow JS, and the demo app driven like a person would.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { serveStatic, serveSlowly, launchBrowser, salesFile, ARTIFACTS, ROOT } from "./harness.mjs";
+
+let repo, app, browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  repo = await serveStatic(ROOT);
+  app = await serveStatic(join(ROOT, "www/dist"));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await repo?.close();
+  await app?.close();
+});
+
+test("apache-arrow JS reads the engine's Arrow IPC", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${repo.url}/tests/e2e/pages/arrow.html`);
+  await page.waitForFunction(() => window.ready === true);
+  const result = await page.evaluate(() => {
+    const lines = ["id,city,price,day,at,ok"];
+    for (let i = 0; i < 5000; i++) {
+      lines.push(`${i},${["Oslo", "Lima", "Pune"][i % 3]},${i % 7 === 0 ? "" : (i / 4).toFixed(2)},2024-02-${String(1 + (i % 28)).padStart(2, "0")},2024-02-01T10:00:${String(i % 60).padStart(2, "0")}Z,${i % 2 === 0}`);
+    }
+    const ds = new window.quiver.Dataset();
+    ds.push(new TextEncoder().encode(lines.join("\n") + "\n"));
+    ds.finish();
+    const whole = window.Arrow.tableFromIPC(ds.toIPC());
+    const slice = window.Arrow.tableFromIPC(ds.toIPC(4990, 100));
+    const row = whole.get(4999).toJSON();
+    return {
+      rows: whole.numRows,
+      sliceRows: slice.numRows,
+      sliceFirstId: slice.get(0).toJSON().id,
+      fields: whole.schema.fields.map((f) => `${f.name}:${f.type}`),
+      row: { id: row.id, city: row.city, price: row.price, day: Number(row.day), at: Number(row.at), ok: row.ok },
+      nullPrice: whole.get(7).toJSON().price,
+    };
+  });
+  assert.equal(result.rows, 5000);
+  assert.equal(result.sliceRows, 10);
+  assert.equal(result.sliceFirstId, 4990);
+  assert.deepEqual(result.fields, [
+    "id:Int16",
+    "city:Dictionary<Int8, Utf8>",
+    "price:Float64",
+    "day:Date32<DAY>",
+    "at:Timestamp<MICROSECOND, UTC>",
+    "ok:Bool",
+  ]);
+  assert.deepEqual(result.row, {
+    id: 4999,
+    city: "Lima",
+    price: 1249.75,
+    day: Date.UTC(2024, 1, 16),
+    at: Date.UTC(2024, 1, 1, 10, 0, 19),
+    ok: false,
+  });
+  assert.equal(result.nullPrice, null);
+  await page.close();
+});
+
+test("the demo app loads a picked file and shows its rows", async () => {
+  const file = await salesFile(50_000);
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  await page.setInputFiles('[data-testid="file-input"]', file);
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 60_000 });
+  assert.equal(await page.textContent('[data-testid="row-count"]'), "50,000 rows");
+  const firstRow = await page.$$eval('[data-testid="rows"] tbody tr:first-child td', (cells) => cells.map((c) => c.textContent));
+  assert.equal(firstRow[1], "10000000");
+  assert.match(firstRow[2], /^2023-01-01T00:00:\d\d\.\d{3}Z$/);
+  const kinds = await page.$$eval('[data-testid="schema"] select', (s) => s.map((e) => e.value));
+  assert.deepEqual(kinds, ["integer", "timestamp", "date", "string", "string", "string", "string", "integer", "float", "float", "boolean", "string"]);
+  await page.screenshot({ path: join(ARTIFACTS, "demo-loaded.png"), fullPage: true });
+  await page.close();
+});
+
+test("the demo app's sample file is one click away", async () => {
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  await page.click("text=Load the sample sales file");
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 60_000 });
+  assert.equal(await page.textContent('[data-testid="row-count"]'), "20,000 rows");
+  await page.close();
+});
+
+test("the demo app explains a file that is not a CSV", async () => {
+  const bad = join(tmpdir(), "quiver-not-a-csv.xlsx");
+  writeFileSync(bad, Buffer.from("504b0304140006000800000021006200ee9d685e01000090040000", "hex"));
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  await page.setInputFiles('[data-testid="file-input"]', bad);
+  await page.waitForSelector('[role="alert"]');
+  const text = await page.textContent('[role="alert"]');
+  assert.match(text, /This is not a text CSV file: it is a ZIP archive/);
+  assert.equal(await page.textContent('[data-testid="status"]'), "failed");
+  await page.screenshot({ path: join(ARTIFACTS, "demo-bad-file.png") });
+  // The engine is still usable: the sample loads next.
+  await page.click("text=Load the sample sales file");
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 60_000 });
+  await page.close();
+});
+
+test("the demo app opens a URL with progress, and cancels it keeping the rows read so far", async () => {
+  const slow = await serveSlowly(await salesFile(300_000));
+  after(() => slow.close());
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  await page.fill('input[type="url"]', slow.url);
+  await page.click("text=Open");
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="row-count"]')?.textContent.replace(/\D/g, "")) > 2000);
+  const stats = await page.textContent('[data-testid="load"] .stats');
+  assert.match(stats, /of 3\d MB/, stats); // Content-Length gives the total
+  assert.match(stats, /MB\/s/, stats);
+  assert.match(stats, /left/, stats);
+  await page.screenshot({ path: join(ARTIFACTS, "demo-loading.png") });
+  await page.click("text=Cancel");
+  await page.waitForSelector('[data-testid="status"]:text("cancelled")', { timeout: 30_000 });
+  const shown = Number((await page.textContent('[data-testid="row-count"]')).replace(/\D/g, ""));
+  assert.ok(shown > 0 && shown < 300_000, `rows after cancel: ${shown}`);
+  assert.match(await page.textContent('[role="alert"]'), /Loading was cancelled after [\d,]+ rows/);
+  assert.ok((await page.$$('[data-testid="rows"] tbody tr')).length > 0, "the rows read so far are shown");
+  await page.close();
+});

@@ -1,0 +1,21 @@
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  plugins: [react()],
+  resolve: {
+    alias: { "@quiver/wasm": fileURLToPath(new URL("../pkg/quiver.js", import.meta.url)) },
+  },
+  server: {
+    host: "127.0.0.1",
+    port: Number(process.env.PORT ?? 5173),
+    // The wasm package lives in ../pkg.
+    fs: { allow: [root] },
+  },
+  preview: { host: "127.0.0.1", port: Number(process.env.PORT ?? 4173) },
+  build: { outDir: "dist", emptyOutDir: true, target: "es2022" },
+});
