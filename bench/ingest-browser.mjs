@@ -18,7 +18,8 @@ console.log(`${"file".padEnd(28)} ${"MB".padStart(8)} ${"rows".padStart(9)} ${"s
 for (const file of files) {
   const browser = await launchBrowser();
   const page = await browser.newPage();
-  await page.goto(`${server.url}/bench/ingest.html${process.env.QUIVER_BENCH_PUSH ? "?push" : ""}`);
+  const query = [process.env.QUIVER_BENCH_PUSH && "push", process.env.QUIVER_BENCH_COLD && "cold"].filter(Boolean).join("&");
+  await page.goto(`${server.url}/bench/ingest.html${query ? "?" + query : ""}`);
   await page.waitForFunction(() => window.ready === true);
   await page.setInputFiles("#file", file);
   await page.waitForFunction(() => window.result, null, { timeout: 600_000, polling: 100 });
