@@ -27,6 +27,9 @@ pub enum QuiverError {
     #[error("There is no column named \"{0}\".")]
     UnknownColumn(String),
 
+    #[error("Invalid query: {0}")]
+    InvalidQuery(String),
+
     #[error("This file needs about {} of memory, more than the limit of {}. Open a smaller file, or raise the limit if the device has the memory.", format_bytes(*.needed), format_bytes(*.limit))]
     MemoryLimit { needed: u64, limit: u64 },
 
@@ -57,6 +60,7 @@ impl QuiverError {
             QuiverError::BadValue { .. } => "BadValue",
             QuiverError::InvalidOption { .. } => "InvalidOption",
             QuiverError::UnknownColumn(_) => "UnknownColumn",
+            QuiverError::InvalidQuery(_) => "InvalidQuery",
             QuiverError::MemoryLimit { .. } => "MemoryLimit",
             QuiverError::RowsOutOfRange { .. } => "RowsOutOfRange",
             QuiverError::Cancelled { .. } => "Cancelled",

@@ -13,10 +13,12 @@
 //! [`wasm`] is the thin `#[wasm_bindgen]` layer: JS values in, core types
 //! through, `Error`s out.
 
+pub mod calendar;
 pub mod error;
 pub mod export;
 pub mod format;
 pub mod ingest;
+pub mod query;
 pub mod rows;
 pub mod table;
 

@@ -76,6 +76,44 @@ impl Table {
         memory_bytes(self.batches.iter().flat_map(|b| b.columns().iter().cloned()))
     }
 
+    /// The same table as one record batch: each column concatenated in turn,
+    /// its chunks dropped as soon as it is done, so the extra memory is one
+    /// column. A column's dictionary shared by all chunks stays shared.
+    /// Queries work on single arrays; this is where they get them.
+    pub fn compacted(self) -> Result<Table> {
+        if self.batches.len() <= 1 {
+            return Ok(self);
+        }
+        let Table { schema, batches, num_rows } = self;
+        let mut chunks: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(batches.len()); schema.fields().len()];
+        for batch in batches {
+            for (column, array) in batch.columns().iter().enumerate() {
+                chunks[column].push(array.clone());
+            }
+        }
+        let mut columns = Vec::with_capacity(chunks.len());
+        for column_chunks in chunks.iter_mut() {
+            let parts: Vec<&dyn Array> = column_chunks.iter().map(|a| a.as_ref()).collect();
+            columns.push(arrow_select::concat::concat(&parts)?);
+            column_chunks.clear();
+        }
+        let batch = RecordBatch::try_new_with_options(
+            schema.clone(),
+            columns,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(num_rows)),
+        )?;
+        Ok(Table::new(schema, vec![batch]))
+    }
+
+    /// The whole table as one batch (concatenating if it has several).
+    pub fn single_batch(&self) -> Result<RecordBatch> {
+        match self.batches.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Ok(RecordBatch::new_empty(self.schema.clone())),
+            many => Ok(arrow_select::concat::concat_batches(&self.schema, many)?),
+        }
+    }
+
     /// Rows `offset .. offset + limit` (cut at the end of the table) as
     /// zero-copy slices of the batches.
     pub fn slice(&self, offset: usize, limit: usize) -> Result<Vec<RecordBatch>> {
@@ -172,6 +210,33 @@ mod tests {
         assert_eq!(values(&t.slice(12, 5).unwrap()), Vec::<i32>::new());
         assert_eq!(values(&t.slice(7, 0).unwrap()), Vec::<i32>::new());
         assert!(t.slice(13, 1).unwrap_err().to_string().contains("outside the table, which has 12 rows"));
+    }
+
+    #[test]
+    fn compaction_keeps_rows_and_shared_dictionaries() {
+        let t = table(&[3, 4, 5]);
+        let compact = t.clone().compacted().unwrap();
+        assert_eq!(compact.batches().len(), 1);
+        assert_eq!(values(compact.batches()), (0..12).collect::<Vec<_>>());
+
+        use arrow_array::{DictionaryArray, Int8Array, StringArray};
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "s",
+            DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+            true,
+        )]));
+        let batch = |keys: Vec<i8>| {
+            let d = DictionaryArray::new(Int8Array::from(keys), values.clone());
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(d)]).unwrap()
+        };
+        let t = Table::new(schema.clone(), vec![batch(vec![0, 1]), batch(vec![1, 1, 0])]);
+        let compact = t.compacted().unwrap();
+        let column = compact.batches()[0].column(0);
+        use arrow_array::cast::AsArray;
+        let dictionary = column.as_any_dictionary();
+        assert_eq!(dictionary.values().len(), 2, "the shared dictionary is not duplicated");
+        assert_eq!(column.len(), 5);
     }
 
     #[test]

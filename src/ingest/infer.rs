@@ -21,8 +21,8 @@
 //! Surrounding spaces and tabs are ignored for every kind but string.
 
 use super::options::ColumnKind;
+use crate::calendar::{days_from_civil, days_in_month, MICROS_PER_DAY};
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// Largest integer magnitude a float holds exactly; an integer column beyond it
 /// widens to string instead of float, so no value is altered.
@@ -163,28 +163,6 @@ fn date_prefix(field: &[u8]) -> Option<i32> {
         return None;
     }
     Some(days_from_civil(year, month, day))
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a valid proleptic Gregorian date (Howard
-/// Hinnant's `days_from_civil`). Arithmetic rather than chrono's calendar
-/// types: it runs for every date and timestamp field.
-fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let m = month as i32;
-    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 /// A parsed timestamp: UTC microseconds since the epoch, and whether the text

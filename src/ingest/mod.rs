@@ -147,7 +147,7 @@ impl Ingest {
             }
             self.log.unclosed_quote_line = Some(line);
         }
-        let table = parser.table();
+        let table = parser.table().compacted()?;
         self.check_memory_of(table.memory_bytes() as u64)?;
         Ok(table)
     }

@@ -19,10 +19,10 @@ use arrow_array::{new_null_array, Array, ArrayRef, DictionaryArray, Int64Array, 
 use arrow_schema::DataType;
 
 use super::options::ColumnKind;
+use crate::calendar::MICROS_PER_DAY;
 use crate::error::Result;
 use crate::format;
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// Converts `chunk` to `storage`. Every value fits by construction: the
 /// column chose `storage` knowing all of its values.

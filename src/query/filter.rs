@@ -1,0 +1,240 @@
+//! Evaluating a [`Filter`] on a record batch: one boolean per row, on arrow's
+//! comparison, boolean, string and regex kernels.
+//!
+//! Conditions combine with SQL's three-valued logic (a comparison with null is
+//! unknown); a row matches when the whole filter is true.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use arrow_arith::boolean::{and_kleene, is_not_null, is_null, not, or_kleene};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, Scalar as ArrowScalar, StringArray};
+use arrow_ord::cmp;
+use arrow_select::filter::prep_null_mask_filter;
+
+use super::domain::{self, Kind, Scalar};
+use super::spec::Filter;
+use crate::error::{QuiverError, Result};
+
+/// Which rows of `batch` match `filter`: a boolean array without nulls.
+pub fn matches(filter: &Filter, batch: &RecordBatch) -> Result<BooleanArray> {
+    let result = evaluate(filter, batch)?;
+    Ok(if result.null_count() > 0 { prep_null_mask_filter(&result) } else { result })
+}
+
+/// The column named `name`, or an error naming it.
+pub fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
+    batch.column_by_name(name).ok_or_else(|| QuiverError::UnknownColumn(name.to_string()))
+}
+
+#[derive(Clone, Copy)]
+enum Comparison {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+fn evaluate(filter: &Filter, batch: &RecordBatch) -> Result<BooleanArray> {
+    Ok(match filter {
+        Filter::And { filters } => fold(filters, batch, true, |a, b| and_kleene(a, b))?,
+        Filter::Or { filters } => fold(filters, batch, false, |a, b| or_kleene(a, b))?,
+        Filter::Not { filter } => not(&evaluate(filter, batch)?)?,
+        Filter::Eq { column: c, value } => compare(batch, c, Comparison::Eq, value)?,
+        Filter::NotEq { column: c, value } => compare(batch, c, Comparison::NotEq, value)?,
+        Filter::Lt { column: c, value } => compare(batch, c, Comparison::Lt, value)?,
+        Filter::LtEq { column: c, value } => compare(batch, c, Comparison::LtEq, value)?,
+        Filter::Gt { column: c, value } => compare(batch, c, Comparison::Gt, value)?,
+        Filter::GtEq { column: c, value } => compare(batch, c, Comparison::GtEq, value)?,
+        Filter::Between { column: c, min, max } => {
+            let lower = (!min.is_null()).then(|| compare(batch, c, Comparison::GtEq, min)).transpose()?;
+            let upper = (!max.is_null()).then(|| compare(batch, c, Comparison::LtEq, max)).transpose()?;
+            match (lower, upper) {
+                (Some(l), Some(u)) => and_kleene(&l, &u)?,
+                (Some(one), None) | (None, Some(one)) => one,
+                // Open at both ends: every non-null value.
+                (None, None) => is_not_null(column(batch, c)?.as_ref())?,
+            }
+        }
+        Filter::In { column: c, values } => membership(batch, c, values)?,
+        Filter::NotIn { column: c, values } => not(&membership(batch, c, values)?)?,
+        Filter::IsNull { column: c } => is_null(column(batch, c)?.as_ref())?,
+        Filter::IsNotNull { column: c } => is_not_null(column(batch, c)?.as_ref())?,
+        Filter::Contains { column: c, value, case_insensitive } => {
+            text_match(batch, c, "contains", &regex::escape(value), *case_insensitive, Some(Literal::Contains(value)))?
+        }
+        Filter::StartsWith { column: c, value, case_insensitive } => text_match(
+            batch,
+            c,
+            "startsWith",
+            &format!("^{}", regex::escape(value)),
+            *case_insensitive,
+            Some(Literal::StartsWith(value)),
+        )?,
+        Filter::EndsWith { column: c, value, case_insensitive } => text_match(
+            batch,
+            c,
+            "endsWith",
+            &format!("{}$", regex::escape(value)),
+            *case_insensitive,
+            Some(Literal::EndsWith(value)),
+        )?,
+        Filter::Regex { column: c, pattern, case_insensitive } => {
+            regex::Regex::new(pattern)
+                .map_err(|e| QuiverError::InvalidQuery(format!("bad regular expression {pattern:?}: {e}")))?;
+            text_match(batch, c, "regex", pattern, *case_insensitive, None)?
+        }
+    })
+}
+
+fn fold(
+    filters: &[Filter],
+    batch: &RecordBatch,
+    identity: bool,
+    combine: impl Fn(&BooleanArray, &BooleanArray) -> Result<BooleanArray, arrow_schema::ArrowError>,
+) -> Result<BooleanArray> {
+    let mut result: Option<BooleanArray> = None;
+    for filter in filters {
+        let next = evaluate(filter, batch)?;
+        result = Some(match result {
+            None => next,
+            Some(acc) => combine(&acc, &next)?,
+        });
+    }
+    Ok(result.unwrap_or_else(|| BooleanArray::from(vec![identity; batch.num_rows()])))
+}
+
+/// `column op value` in the column's domain.
+fn compare(batch: &RecordBatch, name: &str, op: Comparison, value: &serde_json::Value) -> Result<BooleanArray> {
+    let array = column(batch, name)?;
+    let kind = Kind::of(array.data_type());
+    let Some(scalar) = domain::scalar(value, kind, name)? else {
+        return Err(QuiverError::InvalidQuery(format!(
+            "compare \"{name}\" with a value, not null (use isNull / isNotNull for nulls)"
+        )));
+    };
+    let left: ArrayRef = match (&scalar, kind) {
+        (Scalar::Integer(_), _) => Arc::new(domain::integers(array)),
+        (Scalar::Float(_), _) => Arc::new(domain::floats(array)),
+        (Scalar::Micros(_), _) => Arc::new(domain::micros(array)),
+        (Scalar::Boolean(_), _) | (Scalar::Text(_), _) => array.clone(),
+    };
+    let right = ArrowScalar::new(domain::one(&scalar));
+    let left = left.as_ref();
+    Ok(match op {
+        Comparison::Eq => cmp::eq(&left, &right)?,
+        Comparison::NotEq => cmp::neq(&left, &right)?,
+        Comparison::Lt => cmp::lt(&left, &right)?,
+        Comparison::LtEq => cmp::lt_eq(&left, &right)?,
+        Comparison::Gt => cmp::gt(&left, &right)?,
+        Comparison::GtEq => cmp::gt_eq(&left, &right)?,
+    })
+}
+
+/// Whether each value is in `values` (a null value is in when `null` is
+/// listed). Never null itself, so `notIn` is its plain negation.
+fn membership(batch: &RecordBatch, name: &str, values: &[serde_json::Value]) -> Result<BooleanArray> {
+    let array = column(batch, name)?;
+    let kind = Kind::of(array.data_type());
+    let mut scalars = Vec::with_capacity(values.len());
+    for value in values {
+        scalars.push(domain::scalar(value, kind, name)?);
+    }
+    let null_listed = scalars.iter().any(Option::is_none);
+    let scalars: Vec<Scalar> = scalars.into_iter().flatten().collect();
+    let hit = |valid: bool, found: bool| if valid { found } else { null_listed };
+    Ok(match kind {
+        Kind::Integer | Kind::Float => {
+            let exact: HashSet<i64> = scalars.iter().filter_map(|s| if let Scalar::Integer(v) = s { Some(*v) } else { None }).collect();
+            let fractional: Vec<f64> = scalars.iter().filter_map(|s| if let Scalar::Float(v) = s { Some(*v) } else { None }).collect();
+            if kind == Kind::Integer {
+                let values = domain::integers(array);
+                (0..values.len())
+                    .map(|i| Some(hit(values.is_valid(i), exact.contains(&values.value(i)))))
+                    .collect()
+            } else {
+                let wanted: Vec<f64> = exact.iter().map(|&v| v as f64).chain(fractional).collect();
+                let values = domain::floats(array);
+                (0..values.len())
+                    .map(|i| {
+                        let v = values.value(i);
+                        Some(hit(values.is_valid(i), wanted.iter().any(|w| *w == v || (w.is_nan() && v.is_nan()))))
+                    })
+                    .collect()
+            }
+        }
+        Kind::Time => {
+            let wanted: HashSet<i64> = scalars.iter().filter_map(|s| if let Scalar::Micros(v) = s { Some(*v) } else { None }).collect();
+            let values = domain::micros(array);
+            (0..values.len()).map(|i| Some(hit(values.is_valid(i), wanted.contains(&values.value(i))))).collect()
+        }
+        Kind::Boolean => {
+            let wanted: Vec<bool> = scalars.iter().filter_map(|s| if let Scalar::Boolean(v) = s { Some(*v) } else { None }).collect();
+            let values = domain::booleans(array);
+            (0..values.len()).map(|i| Some(hit(values.is_valid(i), wanted.contains(&values.value(i))))).collect()
+        }
+        Kind::Text => {
+            let wanted: HashSet<&str> = scalars.iter().filter_map(|s| if let Scalar::Text(v) = s { Some(v.as_str()) } else { None }).collect();
+            on_text(array, |values| {
+                Ok((0..values.len()).map(|i| Some(values.is_valid(i) && wanted.contains(values.value(i)))).collect())
+            })?
+            .iter()
+            .zip(0..array.len())
+            .map(|(found, i)| Some(hit(array.is_valid(i), found == Some(true))))
+            .collect()
+        }
+    })
+}
+
+/// Literal text conditions arrow's `like` kernels answer without a regex.
+enum Literal<'a> {
+    Contains(&'a str),
+    StartsWith(&'a str),
+    EndsWith(&'a str),
+}
+
+fn text_match(
+    batch: &RecordBatch,
+    name: &str,
+    op: &str,
+    pattern: &str,
+    case_insensitive: bool,
+    literal: Option<Literal<'_>>,
+) -> Result<BooleanArray> {
+    let array = column(batch, name)?;
+    if !domain::is_text(array.as_ref()) {
+        return Err(QuiverError::InvalidQuery(format!(
+            "{op} needs a string column; \"{name}\" holds {} values",
+            Kind::of(array.data_type()).name()
+        )));
+    }
+    on_text(array, |values| {
+        Ok(match (&literal, case_insensitive) {
+            (Some(literal), false) => {
+                let (needle, kernel): (&str, fn(&dyn arrow_array::Datum, &dyn arrow_array::Datum) -> _) = match literal {
+                    Literal::Contains(n) => (n, arrow_string::like::contains),
+                    Literal::StartsWith(n) => (n, arrow_string::like::starts_with),
+                    Literal::EndsWith(n) => (n, arrow_string::like::ends_with),
+                };
+                kernel(values, &ArrowScalar::new(StringArray::from(vec![needle])))?
+            }
+            _ => arrow_string::regexp::regexp_is_match_scalar(values, pattern, case_insensitive.then_some("i"))?,
+        })
+    })
+}
+
+/// Applies a text predicate to a string column; for a dictionary, to its
+/// (distinct) values once, then spread over the rows by key.
+fn on_text(array: &ArrayRef, predicate: impl Fn(&StringArray) -> Result<BooleanArray>) -> Result<BooleanArray> {
+    match array.as_any_dictionary_opt() {
+        Some(dictionary) => {
+            let per_value = predicate(dictionary.values().as_string::<i32>())?;
+            let spread = arrow_select::take::take(&per_value, dictionary.keys(), None)?;
+            Ok(spread.as_boolean().clone())
+        }
+        None => predicate(array.as_string::<i32>()),
+    }
+}

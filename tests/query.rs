@@ -1,0 +1,229 @@
+//! Native integration tests of the query engine on small hand-checked tables.
+//! (The broad randomized check against DuckDB is `tests/differential/`.)
+#![cfg(not(target_arch = "wasm32"))]
+
+use quiver::ingest::{Ingest, IngestOptions};
+use quiver::query::{spec, QueryEngine};
+use quiver::rows::Rows;
+use serde_json::{json, Value};
+
+const SALES: &str = "\
+id,region,city,price,qty,day,at,ok,note
+1,North,Oslo,10.5,2,2024-01-05,2024-01-05T10:00:00Z,true,first
+2,South,Lima,3.25,1,2024-01-20,2024-01-20T23:30:00Z,false,
+3,North,Bergen,,5,2024-02-11,2024-02-11T08:15:00Z,true,Needs CHECK
+4,East,Pune,99,1,,2024-03-01T00:00:00Z,,
+5,North,oslo,7,3,2024-03-15,2024-03-15T12:00:00Z,false,check later
+6,South,Lima,NaN,2,2024-03-15,,true,n/a
+";
+
+fn engine() -> QueryEngine {
+    let mut ingest = Ingest::new(IngestOptions { batch_rows: 2, ..Default::default() }).unwrap();
+    ingest.push(SALES.as_bytes()).unwrap();
+    QueryEngine::new(&ingest.finish().unwrap()).unwrap()
+}
+
+fn page(engine: &mut QueryEngine, json: Value) -> (Value, usize) {
+    let page = engine.page(&spec::from_json("page", &json.to_string()).unwrap()).unwrap();
+    (serde_json::to_value(Rows { batches: &[page.batch] }).unwrap(), page.total)
+}
+
+fn ids(engine: &mut QueryEngine, filter: Value) -> Vec<i64> {
+    let (rows, _) = page(engine, json!({"filter": filter, "columns": ["id"], "limit": 100}));
+    rows.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect()
+}
+
+fn aggregate(engine: &QueryEngine, json: Value) -> Value {
+    let result = engine.aggregate(&spec::from_json("aggregate", &json.to_string()).unwrap()).unwrap();
+    serde_json::to_value(Rows { batches: &[result.batch] }).unwrap()
+}
+
+fn error(engine: &mut QueryEngine, json: Value) -> String {
+    match spec::from_json::<spec::PageSpec>("page", &json.to_string()).and_then(|s| engine.page(&s)) {
+        Ok(_) => panic!("expected an error for {json}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn every_filter_kind() {
+    let mut e = engine();
+    let cases = [
+        (json!({"op": "=", "column": "region", "value": "North"}), vec![1, 3, 5]),
+        (json!({"op": "!=", "column": "region", "value": "North"}), vec![2, 4, 6]),
+        (json!({"op": "<", "column": "price", "value": 7}), vec![2]),
+        (json!({"op": "<=", "column": "price", "value": 7}), vec![2, 5]),
+        (json!({"op": ">", "column": "price", "value": 10.5}), vec![4, 6]),
+        (json!({"op": ">=", "column": "qty", "value": 2.5}), vec![3, 5]),
+        (json!({"op": "between", "column": "price", "min": 3.25, "max": 10.5}), vec![1, 2, 5]),
+        (json!({"op": "between", "column": "qty", "min": 2}), vec![1, 3, 5, 6]),
+        (json!({"op": "between", "column": "day", "max": "2024-01-31"}), vec![1, 2]),
+        (json!({"op": "between", "column": "at", "min": "2024-01-20", "max": "2024-02-11T08:15:00Z"}), vec![2, 3]),
+        (json!({"op": "between", "column": "at", "min": 1_704_448_800_000i64, "max": null}), vec![1, 2, 3, 4, 5]),
+        (json!({"op": "in", "column": "city", "values": ["Lima", "Oslo"]}), vec![1, 2, 6]),
+        (json!({"op": "in", "column": "note", "values": ["first", null]}), vec![1, 2, 4]),
+        (json!({"op": "notIn", "column": "note", "values": ["first"]}), vec![2, 3, 4, 5, 6]),
+        (json!({"op": "notIn", "column": "note", "values": ["first", null]}), vec![3, 5, 6]),
+        (json!({"op": "in", "column": "qty", "values": [1, 5]}), vec![2, 3, 4]),
+        (json!({"op": "isNull", "column": "price"}), vec![3]),
+        (json!({"op": "isNotNull", "column": "ok"}), vec![1, 2, 3, 5, 6]),
+        (json!({"op": "=", "column": "ok", "value": true}), vec![1, 3, 6]),
+        (json!({"op": "contains", "column": "note", "value": "check"}), vec![5]),
+        (json!({"op": "contains", "column": "note", "value": "check", "caseInsensitive": true}), vec![3, 5]),
+        (json!({"op": "startsWith", "column": "city", "value": "o", "caseInsensitive": true}), vec![1, 5]),
+        (json!({"op": "endsWith", "column": "city", "value": "ma"}), vec![2, 6]),
+        (json!({"op": "regex", "column": "note", "pattern": "^(first|n/a)$"}), vec![1, 6]),
+        (json!({"op": "regex", "column": "city", "pattern": "^OS", "caseInsensitive": true}), vec![1, 5]),
+        (
+            json!({"op": "or", "filters": [
+                {"op": "and", "filters": [{"op": "=", "column": "region", "value": "North"}, {"op": ">", "column": "qty", "value": 2}]},
+                {"op": "not", "filter": {"op": "isNotNull", "column": "day"}}]}),
+            vec![3, 4, 5],
+        ),
+        (json!({"op": "not", "filter": {"op": ">", "column": "price", "value": 5}}), vec![2]),
+        (json!({"op": "and", "filters": []}), vec![1, 2, 3, 4, 5, 6]),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(ids(&mut e, filter.clone()), want, "{filter}");
+    }
+}
+
+#[test]
+fn sorted_pages_and_totals() {
+    let mut e = engine();
+    let (rows, total) = page(&mut e, json!({"sort": [{"column": "price", "descending": true}], "columns": ["id"], "limit": 3}));
+    assert_eq!(total, 6);
+    assert_eq!(rows, json!([{"id": 6}, {"id": 4}, {"id": 1}]));
+    let (rows, _) = page(&mut e, json!({"sort": [{"column": "price", "descending": true}], "columns": ["id"], "offset": 3}));
+    assert_eq!(rows, json!([{"id": 5}, {"id": 2}, {"id": 3}]));
+    let (rows, _) = page(&mut e, json!({"sort": [{"column": "price", "nulls": "first"}], "columns": ["id"], "limit": 2}));
+    assert_eq!(rows, json!([{"id": 3}, {"id": 2}]));
+    let (rows, total) = page(
+        &mut e,
+        json!({"filter": {"op": "=", "column": "region", "value": "North"},
+               "sort": [{"column": "city", "caseInsensitive": true}, {"column": "id", "descending": true}],
+               "columns": ["id", "city"]}),
+    );
+    assert_eq!(total, 3);
+    assert_eq!(rows, json!([{"id": 3, "city": "Bergen"}, {"id": 5, "city": "oslo"}, {"id": 1, "city": "Oslo"}]));
+    let (rows, total) = page(&mut e, json!({"offset": 10}));
+    assert_eq!((rows, total), (json!([]), 6));
+}
+
+#[test]
+fn the_row_order_of_a_view_is_cached() {
+    let mut e = engine();
+    let spec = json!({"sort": [{"column": "qty"}], "limit": 2});
+    page(&mut e, spec.clone());
+    let after_first = e.cache_bytes();
+    assert_eq!(after_first, 6 * 4);
+    page(&mut e, json!({"sort": [{"column": "qty"}], "offset": 2, "limit": 2}));
+    assert_eq!(e.cache_bytes(), after_first, "the next page reuses the view");
+}
+
+#[test]
+fn group_by_with_every_aggregate() {
+    let e = engine();
+    let rows = aggregate(
+        &e,
+        json!({"groupBy": ["region"], "aggregates": [
+            {"op": "count"}, {"op": "count", "column": "price"}, {"op": "countDistinct", "column": "city"},
+            {"op": "sum", "column": "qty"}, {"op": "sum", "column": "price", "as": "revenue"},
+            {"op": "mean", "column": "qty"}, {"op": "min", "column": "city"}, {"op": "max", "column": "at"},
+            {"op": "median", "column": "qty"}, {"op": "quantile", "column": "qty", "q": 0.25},
+            {"op": "variancePop", "column": "qty"}, {"op": "varianceSamp", "column": "qty"},
+            {"op": "stddevPop", "column": "qty"}, {"op": "stddevSamp", "column": "qty"},
+            {"op": "first", "column": "note"}, {"op": "last", "column": "note"}],
+          "sort": [{"column": "region"}]}),
+    );
+    let north = &rows[1];
+    assert_eq!(north["region"], json!("North"));
+    assert_eq!(north["count"], json!(3));
+    assert_eq!(north["count_price"], json!(2));
+    assert_eq!(north["countDistinct_city"], json!(3));
+    assert_eq!(north["sum_qty"], json!(10));
+    assert_eq!(north["revenue"], json!(17.5));
+    assert_eq!(north["mean_qty"].as_f64().unwrap(), 10.0 / 3.0);
+    assert_eq!(north["min_city"], json!("Bergen"));
+    assert_eq!(north["max_at"], json!("2024-03-15T12:00:00Z"));
+    assert_eq!(north["median_qty"], json!(3.0));
+    assert_eq!(north["quantile_qty"], json!(2.5));
+    assert!((north["variancePop_qty"].as_f64().unwrap() - 14.0 / 9.0).abs() < 1e-12);
+    assert!((north["varianceSamp_qty"].as_f64().unwrap() - 7.0 / 3.0).abs() < 1e-12);
+    assert_eq!(north["first_note"], json!("first"));
+    assert_eq!(north["last_note"], json!("check later"));
+    let east = &rows[0];
+    assert_eq!(east["varianceSamp_qty"], Value::Null, "one value has no sample variance");
+    assert_eq!(east["first_note"], Value::Null);
+}
+
+#[test]
+fn time_buckets_bins_having_and_limits() {
+    let e = engine();
+    let months = aggregate(
+        &e,
+        json!({"groupBy": [{"column": "day", "bucket": "month", "as": "month"}], "aggregates": [{"op": "count"}], "sort": [{"column": "month"}]}),
+    );
+    assert_eq!(
+        months,
+        json!([{"month": "2024-01-01", "count": 2}, {"month": "2024-02-01", "count": 1}, {"month": "2024-03-01", "count": 2}, {"month": null, "count": 1}])
+    );
+    let bins = aggregate(
+        &e,
+        json!({"groupBy": [{"column": "qty", "bins": {"step": 2}, "as": "q"}], "aggregates": [{"op": "count"}],
+               "having": {"op": ">", "column": "count", "value": 1}, "sort": [{"column": "q"}]}),
+    );
+    assert_eq!(bins, json!([{"q": 0.0, "q_end": 2.0, "count": 2}, {"q": 2.0, "q_end": 4.0, "count": 3}]));
+    let top = aggregate(
+        &e,
+        json!({"filter": {"op": "isNotNull", "column": "price"}, "groupBy": ["region", "ok"],
+               "aggregates": [{"op": "sum", "column": "qty", "as": "q"}], "sort": [{"column": "q", "descending": true}], "limit": 1}),
+    );
+    assert_eq!(top, json!([{"region": "North", "ok": false, "q": 3}]));
+    let all = aggregate(&e, json!({"aggregates": [{"op": "count"}, {"op": "sum", "column": "qty"}]}));
+    assert_eq!(all, json!([{"count": 6, "sum_qty": 14}]));
+    let none = aggregate(&e, json!({"filter": {"op": "=", "column": "city", "value": "Rome"}, "aggregates": [{"op": "count"}, {"op": "sum", "column": "qty"}]}));
+    assert_eq!(none, json!([{"count": 0, "sum_qty": null}]));
+}
+
+#[test]
+fn profiles_describe_each_column() {
+    let e = engine();
+    let profiles = e.profile(&spec::from_json("profile", r#"{"columns": ["price", "region", "at"], "topK": 2, "bins": 4}"#).unwrap()).unwrap();
+    let json = serde_json::to_value(&profiles).unwrap();
+    assert_eq!(json[0]["nullCount"], json!(1));
+    assert_eq!(json[0]["distinctCount"], json!(5));
+    assert_eq!(json[0]["min"], json!(3.25));
+    assert_eq!(json[0]["histogram"]["type"], json!("numeric"));
+    assert_eq!(json[0]["histogram"]["bins"].as_array().unwrap().len(), 4);
+    assert_eq!(json[1]["top"], json!([{"value": "North", "count": 3}, {"value": "South", "count": 2}]));
+    assert_eq!(json[1]["distinctCount"], json!(3));
+    assert_eq!(json[2]["histogram"]["type"], json!("temporal"));
+    assert_eq!(json[2]["min"], json!("2024-01-05T10:00:00Z"));
+}
+
+#[test]
+fn invalid_queries_name_the_problem() {
+    let mut e = engine();
+    for (spec, needle) in [
+        (json!({"filter": {"op": "=", "column": "nope", "value": 1}}), "There is no column named \"nope\"."),
+        (json!({"filter": {"op": "<", "column": "qty", "value": "many"}}), "column \"qty\" holds integer values; \"many\" is not a number"),
+        (json!({"filter": {"op": "contains", "column": "qty", "value": "1"}}), "contains needs a string column; \"qty\" holds integer values"),
+        (json!({"filter": {"op": "regex", "column": "city", "pattern": "(["}}), "bad regular expression"),
+        (json!({"filter": {"op": "=", "column": "qty", "value": null}}), "use isNull / isNotNull"),
+        (json!({"limit": -5}), "limit must be 0 or more, not -5"),
+        (json!({"sort": [{"column": "ghost"}]}), "no column named \"ghost\""),
+        (json!({"columns": ["id", "ghost"]}), "no column named \"ghost\""),
+    ] {
+        let err = error(&mut e, spec.clone());
+        assert!(err.contains(needle), "{spec}: {err}");
+    }
+    let err = e
+        .aggregate(&spec::from_json("aggregate", r#"{"groupBy": ["region"], "aggregates": [{"op": "sum", "column": "city"}]}"#).unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("sum needs a number column; \"city\" holds string values"), "{err}");
+    // The engine is still usable after errors.
+    assert_eq!(ids(&mut e, json!({"op": "=", "column": "id", "value": 2})), vec![2]);
+}
