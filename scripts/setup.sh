@@ -46,6 +46,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# --- Python + DuckDB for the differential test ------------------------------
+DUCKDB_VERSION=2.0.1
+if ! .venv/bin/python -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$DUCKDB_VERSION')" 2>/dev/null; then
+  say "creating .venv with duckdb $DUCKDB_VERSION (the reference engine of the differential test)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet "duckdb==$DUCKDB_VERSION"
+fi
+
 # --- npm packages ------------------------------------------------------------
 # Re-install only when package-lock.json changed since the last install.
 stamp=node_modules/.quiver-setup-stamp

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, then runs every test:
-#   1. native Rust tests (unit, integration, property, doc)
+#   1. native Rust tests (unit, integration, property, doc), and the
+#      differential test of the query engine against DuckDB
 #   2. browser tests of the wasm binding (wasm-bindgen-test, headless Chromium)
 #   3. TypeScript type check of the demo app
 #   4. end-to-end tests (playwright-core + Chromium) against the built app
@@ -14,6 +15,10 @@ step() { printf '\n\033[1;34m== %s\033[0m\n' "$1"; }
 step "native tests (cargo test)"
 cargo test --all-targets --quiet
 cargo test --doc --quiet
+
+step "differential test against DuckDB (400 randomized queries)"
+cargo build --quiet --example query_runner
+.venv/bin/python tests/differential/differential.py target/debug/examples/query_runner --queries 400
 
 step "browser tests (wasm-pack test --headless --chrome)"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} wasm-pack test --headless --chrome --test web

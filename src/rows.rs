@@ -5,7 +5,8 @@
 //! - integers are numbers; outside ±2^53 (where a JS number is inexact) they
 //!   are strings of their decimal digits;
 //! - floats are numbers (`NaN`/`Infinity` stay JS numbers; `JSON.stringify`
-//!   turns them into `null`);
+//!   turns them into `null`, so [`Rows::json_text`] writes them as the
+//!   strings `"NaN"`, `"Infinity"`, `"-Infinity"` instead);
 //! - dates are `"YYYY-MM-DD"` strings, timestamps ISO 8601 strings (see
 //!   [`crate::format`]), with `Z` when the column's values carried a zone;
 //! - nulls are `null`.
@@ -25,7 +26,20 @@ const MAX_SAFE_JS_INTEGER: u64 = (1 << 53) - 1;
 
 /// Serializes the rows of `batches` as a sequence of objects.
 pub struct Rows<'a> {
-    pub batches: &'a [RecordBatch],
+    batches: &'a [RecordBatch],
+    non_finite_as_text: bool,
+}
+
+impl<'a> Rows<'a> {
+    /// For JS values: non-finite floats stay numbers.
+    pub fn new(batches: &'a [RecordBatch]) -> Self {
+        Rows { batches, non_finite_as_text: false }
+    }
+
+    /// For JSON text, which has no NaN or infinities: those become strings.
+    pub fn json_text(batches: &'a [RecordBatch]) -> Self {
+        Rows { batches, non_finite_as_text: true }
+    }
 }
 
 impl Serialize for Rows<'_> {
@@ -34,7 +48,7 @@ impl Serialize for Rows<'_> {
         let mut seq = serializer.serialize_seq(Some(count))?;
         for batch in self.batches {
             for row in 0..batch.num_rows() {
-                seq.serialize_element(&Row { batch, row })?;
+                seq.serialize_element(&Row { batch, row, non_finite_as_text: self.non_finite_as_text })?;
             }
         }
         seq.end()
@@ -44,6 +58,7 @@ impl Serialize for Rows<'_> {
 struct Row<'a> {
     batch: &'a RecordBatch,
     row: usize,
+    non_finite_as_text: bool,
 }
 
 impl Serialize for Row<'_> {
@@ -51,9 +66,24 @@ impl Serialize for Row<'_> {
         let schema = self.batch.schema_ref();
         let mut map = serializer.serialize_map(Some(schema.fields().len()))?;
         for (field, column) in schema.fields().iter().zip(self.batch.columns()) {
-            map.serialize_entry(field.name(), &cell(column.as_ref(), self.row))?;
+            match cell(column.as_ref(), self.row) {
+                Cell::Float(v) if self.non_finite_as_text && !v.is_finite() => {
+                    map.serialize_entry(field.name(), non_finite_text(v))?
+                }
+                value => map.serialize_entry(field.name(), &value)?,
+            }
         }
         map.end()
+    }
+}
+
+fn non_finite_text(v: f64) -> &'static str {
+    if v.is_nan() {
+        "NaN"
+    } else if v > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
     }
 }
 

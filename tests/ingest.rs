@@ -39,11 +39,11 @@ fn load_err(bytes: &[u8], json: &str) -> String {
 }
 
 fn rows(table: &Table) -> Value {
-    serde_json::to_value(Rows { batches: table.batches() }).unwrap()
+    serde_json::to_value(Rows::json_text(table.batches())).unwrap()
 }
 
 fn rows_of(batches: &[arrow_array::RecordBatch]) -> Value {
-    serde_json::to_value(Rows { batches }).unwrap()
+    serde_json::to_value(Rows::json_text(batches)).unwrap()
 }
 
 fn column(table: &Table, name: &str) -> Vec<Value> {

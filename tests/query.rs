@@ -25,7 +25,7 @@ fn engine() -> QueryEngine {
 
 fn page(engine: &mut QueryEngine, json: Value) -> (Value, usize) {
     let page = engine.page(&spec::from_json("page", &json.to_string()).unwrap()).unwrap();
-    (serde_json::to_value(Rows { batches: &[page.batch] }).unwrap(), page.total)
+    (serde_json::to_value(Rows::json_text(&[page.batch])).unwrap(), page.total)
 }
 
 fn ids(engine: &mut QueryEngine, filter: Value) -> Vec<i64> {
@@ -35,7 +35,7 @@ fn ids(engine: &mut QueryEngine, filter: Value) -> Vec<i64> {
 
 fn aggregate(engine: &QueryEngine, json: Value) -> Value {
     let result = engine.aggregate(&spec::from_json("aggregate", &json.to_string()).unwrap()).unwrap();
-    serde_json::to_value(Rows { batches: &[result.batch] }).unwrap()
+    serde_json::to_value(Rows::json_text(&[result.batch])).unwrap()
 }
 
 fn error(engine: &mut QueryEngine, json: Value) -> String {

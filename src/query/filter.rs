@@ -59,8 +59,8 @@ fn evaluate(filter: &Filter, batch: &RecordBatch) -> Result<BooleanArray> {
                 (None, None) => is_not_null(column(batch, c)?.as_ref())?,
             }
         }
-        Filter::In { column: c, values } => membership(batch, c, values)?,
-        Filter::NotIn { column: c, values } => not(&membership(batch, c, values)?)?,
+        Filter::In { column: c, values } => membership(batch, c, values, false)?,
+        Filter::NotIn { column: c, values } => membership(batch, c, values, true)?,
         Filter::IsNull { column: c } => is_null(column(batch, c)?.as_ref())?,
         Filter::IsNotNull { column: c } => is_not_null(column(batch, c)?.as_ref())?,
         Filter::Contains { column: c, value, case_insensitive } => {
@@ -134,9 +134,11 @@ fn compare(batch: &RecordBatch, name: &str, op: Comparison, value: &serde_json::
     })
 }
 
-/// Whether each value is in `values` (a null value is in when `null` is
-/// listed). Never null itself, so `notIn` is its plain negation.
-fn membership(batch: &RecordBatch, name: &str, values: &[serde_json::Value]) -> Result<BooleanArray> {
+/// `in`: whether each value is listed; a null value is in when `null` is
+/// listed, else unknown (null), as in SQL.
+/// `notIn` (`negate`): the opposite, except that a null value is kept unless
+/// `null` is listed (Graphic Walker's "not in").
+fn membership(batch: &RecordBatch, name: &str, values: &[serde_json::Value], negate: bool) -> Result<BooleanArray> {
     let array = column(batch, name)?;
     let kind = Kind::of(array.data_type());
     let mut scalars = Vec::with_capacity(values.len());
@@ -145,23 +147,27 @@ fn membership(batch: &RecordBatch, name: &str, values: &[serde_json::Value]) -> 
     }
     let null_listed = scalars.iter().any(Option::is_none);
     let scalars: Vec<Scalar> = scalars.into_iter().flatten().collect();
-    let hit = |valid: bool, found: bool| if valid { found } else { null_listed };
+    let hit = |valid: bool, found: bool| -> Option<bool> {
+        match (valid, negate) {
+            (true, _) => Some(found != negate),
+            (false, false) => null_listed.then_some(true),
+            (false, true) => Some(!null_listed),
+        }
+    };
     Ok(match kind {
         Kind::Integer | Kind::Float => {
             let exact: HashSet<i64> = scalars.iter().filter_map(|s| if let Scalar::Integer(v) = s { Some(*v) } else { None }).collect();
             let fractional: Vec<f64> = scalars.iter().filter_map(|s| if let Scalar::Float(v) = s { Some(*v) } else { None }).collect();
             if kind == Kind::Integer {
                 let values = domain::integers(array);
-                (0..values.len())
-                    .map(|i| Some(hit(values.is_valid(i), exact.contains(&values.value(i)))))
-                    .collect()
+                (0..values.len()).map(|i| hit(values.is_valid(i), exact.contains(&values.value(i)))).collect()
             } else {
                 let wanted: Vec<f64> = exact.iter().map(|&v| v as f64).chain(fractional).collect();
                 let values = domain::floats(array);
                 (0..values.len())
                     .map(|i| {
                         let v = values.value(i);
-                        Some(hit(values.is_valid(i), wanted.iter().any(|w| *w == v || (w.is_nan() && v.is_nan()))))
+                        hit(values.is_valid(i), wanted.iter().any(|w| *w == v || (w.is_nan() && v.is_nan())))
                     })
                     .collect()
             }
@@ -169,12 +175,12 @@ fn membership(batch: &RecordBatch, name: &str, values: &[serde_json::Value]) -> 
         Kind::Time => {
             let wanted: HashSet<i64> = scalars.iter().filter_map(|s| if let Scalar::Micros(v) = s { Some(*v) } else { None }).collect();
             let values = domain::micros(array);
-            (0..values.len()).map(|i| Some(hit(values.is_valid(i), wanted.contains(&values.value(i))))).collect()
+            (0..values.len()).map(|i| hit(values.is_valid(i), wanted.contains(&values.value(i)))).collect()
         }
         Kind::Boolean => {
             let wanted: Vec<bool> = scalars.iter().filter_map(|s| if let Scalar::Boolean(v) = s { Some(*v) } else { None }).collect();
             let values = domain::booleans(array);
-            (0..values.len()).map(|i| Some(hit(values.is_valid(i), wanted.contains(&values.value(i))))).collect()
+            (0..values.len()).map(|i| hit(values.is_valid(i), wanted.contains(&values.value(i)))).collect()
         }
         Kind::Text => {
             let wanted: HashSet<&str> = scalars.iter().filter_map(|s| if let Scalar::Text(v) = s { Some(v.as_str()) } else { None }).collect();
@@ -183,7 +189,7 @@ fn membership(batch: &RecordBatch, name: &str, values: &[serde_json::Value]) -> 
             })?
             .iter()
             .zip(0..array.len())
-            .map(|(found, i)| Some(hit(array.is_valid(i), found == Some(true))))
+            .map(|(found, i)| hit(array.is_valid(i), found == Some(true)))
             .collect()
         }
     })

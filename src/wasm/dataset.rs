@@ -284,7 +284,7 @@ impl Dataset {
     pub fn rows(&self, offset: usize, limit: usize) -> Result<JsValue, JsValue> {
         let mut state = self.state.borrow_mut();
         let batches = state.table().slice(offset, limit).map_err(|e| js_error(&e))?;
-        Ok(to_js(&Rows { batches: &batches }))
+        Ok(to_js(&Rows::new(&batches)))
     }
 
     /// The table, or rows `offset .. offset + limit` of it, as Arrow IPC
