@@ -229,3 +229,75 @@ impl FromJson for JsValue {
         js_sys::JSON::parse(json).unwrap()
     }
 }
+
+fn js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+fn loaded(rows: usize) -> Dataset {
+    let ds = Dataset::new(JsValue::UNDEFINED).unwrap();
+    ds.push(csv(rows).as_bytes()).unwrap();
+    ds.finish().unwrap();
+    ds
+}
+
+#[wasm_bindgen_test]
+fn pages_are_filtered_sorted_and_counted() {
+    let ds = loaded(10_000);
+    let spec = r#"{"filter": {"op": "and", "filters": [{"op": "=", "column": "city", "value": "City 3, Inc"}, {"op": "=", "column": "ok", "value": false}]},
+                   "sort": [{"column": "amount", "descending": true}, {"column": "id"}], "limit": 5}"#;
+    let page = ds.page(js(spec)).unwrap();
+    assert_eq!(get(&page, "total").as_f64(), Some(250.0));
+    let rows = Array::from(&get(&page, "rows"));
+    assert_eq!(rows.length(), 5);
+    let first = rows.get(0);
+    assert_eq!(get(&first, "city").as_string().as_deref(), Some("City 3, Inc"));
+    assert_eq!(get(&first, "amount").as_f64(), Some(963.25));
+    let next = ds.page(js(&spec.replace("\"limit\": 5", "\"limit\": 5, \"offset\": 5"))).unwrap();
+    assert!(get(&Array::from(&get(&next, "rows")).get(0), "amount").as_f64().unwrap() <= 963.25);
+    assert!(ds.cache_bytes() > 0.0, "the view is cached");
+}
+
+#[wasm_bindgen_test]
+fn aggregates_profiles_and_exports() {
+    let ds = loaded(4_000);
+    let result = ds
+        .aggregate(js(r#"{"groupBy": ["ok"], "aggregates": [{"op": "count"}, {"op": "sum", "column": "id", "as": "ids"}], "sort": [{"column": "ok"}]}"#))
+        .unwrap();
+    let rows = Array::from(&get(&result, "rows"));
+    assert_eq!(get(&result, "totalGroups").as_f64(), Some(2.0));
+    assert_eq!(get(&rows.get(0), "count").as_f64(), Some(2_000.0));
+    assert_eq!(get(&rows.get(1), "ids").as_f64(), Some((0..4_000).step_by(2).sum::<u64>() as f64));
+    let columns = Array::from(&get(&result, "columns"));
+    assert_eq!(get(&columns.get(2), "kind").as_string().as_deref(), Some("integer"));
+
+    let profiles = Array::from(&ds.profile(js(r#"{"columns": ["city"], "topK": 3}"#)).unwrap());
+    assert_eq!(get(&profiles.get(0), "distinctCount").as_f64(), Some(40.0));
+    assert_eq!(Array::from(&get(&profiles.get(0), "top")).length(), 3);
+
+    let mut export = ds.export(js(r#"{"format": "csv", "columns": ["id"], "chunkRows": 1000}"#)).unwrap();
+    let mut text = Vec::new();
+    let mut chunks = 0;
+    while let Some(chunk) = export.next().unwrap() {
+        text.extend(chunk.to_vec());
+        chunks += 1;
+    }
+    assert_eq!(chunks, 4);
+    assert_eq!(String::from_utf8(text).unwrap().lines().count(), 4_001);
+}
+
+#[wasm_bindgen_test]
+fn invalid_queries_are_errors_and_the_dataset_stays_usable() {
+    let ds = loaded(100);
+    for (spec, needle) in [
+        (r#"{"filter": {"op": "=", "column": "nope", "value": 1}}"#, "no column named \"nope\""),
+        (r#"{"filter": {"op": "regex", "column": "city", "pattern": "(["}}"#, "bad regular expression"),
+        (r#"{"limit": -1}"#, "limit must be 0 or more"),
+        (r#"{"sort": [{"column": "id", "direction": "up"}]}"#, "unknown field `direction`"),
+    ] {
+        let error = ds.page(js(spec)).unwrap_err();
+        assert_eq!(get(&error, "code").as_string().as_deref(), Some(if needle.contains("no column") { "UnknownColumn" } else { "InvalidQuery" }));
+        assert!(get(&error, "message").as_string().unwrap().contains(needle), "{spec}");
+    }
+    assert_eq!(get(&ds.page(js("{}")).unwrap(), "total").as_f64(), Some(100.0));
+}

@@ -234,3 +234,34 @@ fn typical_length(unit: TimeUnit) -> i64 {
         TimeUnit::Year => 365 * D,
     }
 }
+
+/// Profiles as a record batch, one row per column (for Arrow IPC): numbers as
+/// numbers; min, max, top and histogram as JSON text.
+pub fn profiles_batch(profiles: &[ColumnProfile]) -> Result<RecordBatch> {
+    use std::sync::Arc;
+
+    use arrow_array::{Float64Array, StringArray, UInt64Array};
+
+    let text = |f: &dyn Fn(&ColumnProfile) -> String| -> ArrayRef {
+        Arc::new(profiles.iter().map(|p| Some(f(p))).collect::<StringArray>())
+    };
+    let count = |f: &dyn Fn(&ColumnProfile) -> usize| -> ArrayRef {
+        Arc::new(profiles.iter().map(|p| Some(f(p) as u64)).collect::<UInt64Array>())
+    };
+    let number = |f: &dyn Fn(&ColumnProfile) -> Option<f64>| -> ArrayRef {
+        Arc::new(profiles.iter().map(f).collect::<Float64Array>())
+    };
+    Ok(RecordBatch::try_from_iter([
+        ("name", text(&|p| p.name.clone())),
+        ("kind", text(&|p| p.kind.to_string())),
+        ("count", count(&|p| p.count)),
+        ("nullCount", count(&|p| p.null_count)),
+        ("distinctCount", count(&|p| p.distinct_count)),
+        ("min", text(&|p| p.min.to_string())),
+        ("max", text(&|p| p.max.to_string())),
+        ("mean", number(&|p| p.mean)),
+        ("stddev", number(&|p| p.stddev)),
+        ("top", text(&|p| serde_json::to_string(&p.top).unwrap_or_default())),
+        ("histogram", text(&|p| serde_json::to_string(&p.histogram).unwrap_or_default())),
+    ])?)
+}

@@ -12,8 +12,12 @@ use web_sys::{AbortSignal, Blob, ReadableStream};
 use super::source::{self, Stop};
 use super::{js_error, source_error};
 use crate::error::QuiverError;
+use arrow_array::RecordBatch;
+
 use crate::export;
 use crate::ingest::{Ingest, IngestOptions};
+use crate::query::spec::{AggregateSpec, ExportSpec, PageSpec, ProfileSpec};
+use crate::query::QueryEngine;
 use crate::rows::Rows;
 use crate::table::Table;
 
@@ -40,15 +44,32 @@ struct State {
     snapshot_batches: usize,
     status: Status,
     total_bytes: Option<f64>,
+    /// Queries over `table`; dropped whenever `table` changes.
+    engine: Option<QueryEngine>,
 }
 
 impl State {
     fn table(&mut self) -> &Table {
         if self.status == Status::Loading && self.ingest.batches_built() != self.snapshot_batches {
-            self.table = self.ingest.snapshot();
+            self.set_table(self.ingest.snapshot());
             self.snapshot_batches = self.ingest.batches_built();
         }
         &self.table
+    }
+
+    fn set_table(&mut self, table: Table) {
+        self.table = table;
+        self.engine = None;
+    }
+
+    /// The query engine of the current table (while loading: of the rows
+    /// loaded so far).
+    fn engine(&mut self) -> Result<&mut QueryEngine, JsValue> {
+        self.table();
+        if self.engine.is_none() {
+            self.engine = Some(QueryEngine::new(&self.table).map_err(|e| js_error(&e))?);
+        }
+        Ok(self.engine.as_mut().expect("just built"))
     }
 
     fn begin(&mut self, total_bytes: Option<f64>) -> Result<(), JsValue> {
@@ -70,7 +91,7 @@ impl State {
     fn finish(&mut self) -> Result<(), JsValue> {
         match self.ingest.finish() {
             Ok(table) => {
-                self.table = table;
+                self.set_table(table);
                 self.status = Status::Ready;
                 Ok(())
             }
@@ -80,7 +101,7 @@ impl State {
 
     /// Ends a load early: the whole batches loaded so far stay readable.
     fn stop(&mut self, status: Status) {
-        self.table = self.ingest.snapshot();
+        self.set_table(self.ingest.snapshot());
         self.status = status;
     }
 
@@ -155,6 +176,7 @@ impl Dataset {
                 snapshot_batches: 0,
                 status: Status::Empty,
                 total_bytes: None,
+                engine: None,
             })),
         })
     }
@@ -298,6 +320,113 @@ impl Dataset {
         let bytes = export::ipc_stream(table.schema(), &batches).map_err(|e| js_error(&e))?;
         Ok(Uint8Array::from(bytes.as_slice()))
     }
+}
+
+#[wasm_bindgen]
+impl Dataset {
+    /// A page of the filtered, sorted view (see `PageSpec`):
+    /// `{ rows, total, offset }`. The view's row order is cached, so the next
+    /// page of the same filter and sort costs only its rows.
+    #[wasm_bindgen(unchecked_return_type = "PageResult")]
+    pub fn page(&self, #[wasm_bindgen(unchecked_param_type = "PageSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
+        let spec: PageSpec = parse_spec("page", &spec)?;
+        let page = self.state.borrow_mut().engine()?.page(&spec).map_err(|e| js_error(&e))?;
+        Ok(object(&[
+            ("rows", to_js(&Rows::new(&[page.batch]))),
+            ("total", (page.total as f64).into()),
+            ("offset", (page.offset as f64).into()),
+        ]))
+    }
+
+    /// The same page as Arrow IPC bytes: `{ ipc, total, offset }`.
+    #[wasm_bindgen(js_name = pageIPC, unchecked_return_type = "IpcPageResult")]
+    pub fn page_ipc(&self, #[wasm_bindgen(unchecked_param_type = "PageSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
+        let spec: PageSpec = parse_spec("page", &spec)?;
+        let page = self.state.borrow_mut().engine()?.page(&spec).map_err(|e| js_error(&e))?;
+        Ok(object(&[
+            ("ipc", ipc(&[page.batch])?.into()),
+            ("total", (page.total as f64).into()),
+            ("offset", (page.offset as f64).into()),
+        ]))
+    }
+
+    /// Group-by (see `AggregateSpec`): `{ rows, columns, totalGroups }`.
+    #[wasm_bindgen(unchecked_return_type = "AggregateResult")]
+    pub fn aggregate(&self, #[wasm_bindgen(unchecked_param_type = "AggregateSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
+        let spec: AggregateSpec = parse_spec("aggregate", &spec)?;
+        let result = self.state.borrow_mut().engine()?.aggregate(&spec).map_err(|e| js_error(&e))?;
+        let columns = Table::new(result.batch.schema(), vec![]).column_infos();
+        Ok(object(&[
+            ("rows", to_js(&Rows::new(&[result.batch]))),
+            ("columns", to_js(&columns)),
+            ("totalGroups", (result.total_groups as f64).into()),
+        ]))
+    }
+
+    /// The group-by result as Arrow IPC bytes: `{ ipc, totalGroups }`.
+    #[wasm_bindgen(js_name = aggregateIPC, unchecked_return_type = "IpcAggregateResult")]
+    pub fn aggregate_ipc(&self, #[wasm_bindgen(unchecked_param_type = "AggregateSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
+        let spec: AggregateSpec = parse_spec("aggregate", &spec)?;
+        let result = self.state.borrow_mut().engine()?.aggregate(&spec).map_err(|e| js_error(&e))?;
+        Ok(object(&[("ipc", ipc(&[result.batch])?.into()), ("totalGroups", (result.total_groups as f64).into())]))
+    }
+
+    /// Column profiles (see `ProfileSpec`; `{}` profiles every column).
+    #[wasm_bindgen(unchecked_return_type = "ColumnProfile[]")]
+    pub fn profile(&self, #[wasm_bindgen(unchecked_optional_param_type = "ProfileSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
+        let spec: ProfileSpec = parse_spec("profile", &spec)?;
+        let profiles = self.state.borrow_mut().engine()?.profile(&spec).map_err(|e| js_error(&e))?;
+        Ok(to_js(&profiles))
+    }
+
+    /// Column profiles as Arrow IPC: one row per column; min, max, top and
+    /// histogram as JSON text.
+    #[wasm_bindgen(js_name = profileIPC)]
+    pub fn profile_ipc(&self, #[wasm_bindgen(unchecked_optional_param_type = "ProfileSpec")] spec: JsValue) -> Result<Uint8Array, JsValue> {
+        let spec: ProfileSpec = parse_spec("profile", &spec)?;
+        let profiles = self.state.borrow_mut().engine()?.profile(&spec).map_err(|e| js_error(&e))?;
+        ipc(&[crate::query::profile::profiles_batch(&profiles).map_err(|e| js_error(&e))?])
+    }
+
+    /// Starts an export of a filtered, sorted view as CSV or Arrow IPC (see
+    /// `ExportSpec`); read it chunk by chunk with `next()`.
+    pub fn export(&self, #[wasm_bindgen(unchecked_param_type = "ExportSpec")] spec: JsValue) -> Result<super::export::ExportStream, JsValue> {
+        let spec: ExportSpec = parse_spec("export", &spec)?;
+        let export = self.state.borrow_mut().engine()?.export(&spec).map_err(|e| js_error(&e))?;
+        Ok(super::export::ExportStream::new(export))
+    }
+
+    /// Bytes held by cached row orders of views (on top of `memoryBytes`).
+    #[wasm_bindgen(getter, js_name = cacheBytes)]
+    pub fn cache_bytes(&self) -> f64 {
+        self.state.borrow().engine.as_ref().map_or(0.0, |e| e.cache_bytes() as f64)
+    }
+}
+
+/// A query spec from JS, through JSON text so unknown fields are reported.
+fn parse_spec<T: for<'de> serde::Deserialize<'de>>(what: &str, spec: &JsValue) -> Result<T, JsValue> {
+    let json = if spec.is_undefined() || spec.is_null() {
+        "{}".to_string()
+    } else {
+        js_sys::JSON::stringify(spec).map(String::from).map_err(|_| {
+            js_error(&QuiverError::InvalidQuery(format!("{what}: the spec is not plain JSON")))
+        })?
+    };
+    crate::query::spec::from_json(what, &json).map_err(|e| js_error(&e))
+}
+
+fn ipc(batches: &[RecordBatch]) -> Result<Uint8Array, JsValue> {
+    let schema = batches.first().map(|b| b.schema()).unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
+    let bytes = export::ipc_stream(&schema, batches).map_err(|e| js_error(&e))?;
+    Ok(Uint8Array::from(bytes.as_slice()))
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        let _ = Reflect::set(&object, &(*name).into(), value);
+    }
+    object.into()
 }
 
 impl Dataset {

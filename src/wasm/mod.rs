@@ -3,6 +3,7 @@
 //! (see [`crate::QuiverError::code`]); cancellation becomes an `AbortError`.
 
 mod dataset;
+mod export;
 mod source;
 
 pub use dataset::Dataset;
@@ -102,6 +103,110 @@ export interface LoadControl {
 }
 
 export type DatasetState = "empty" | "loading" | "ready" | "cancelled" | "failed";
+
+/** A JSON value a filter compares with: numbers for number columns, text for
+ *  text, ISO 8601 text or epoch milliseconds for dates and timestamps. */
+export type FilterValue = number | string | boolean | null;
+
+/**
+ * A row filter. Comparisons with null are not matches (SQL); `in` matches nulls
+ * when `null` is listed; `notIn` keeps nulls unless `null` is listed.
+ */
+export type Filter =
+  | { op: "and" | "or"; filters: Filter[] }
+  | { op: "not"; filter: Filter }
+  | { op: "=" | "!=" | "<" | "<=" | ">" | ">="; column: string; value: FilterValue }
+  | { op: "between"; column: string; min?: FilterValue; max?: FilterValue }
+  | { op: "in" | "notIn"; column: string; values: FilterValue[] }
+  | { op: "isNull" | "isNotNull"; column: string }
+  | { op: "contains" | "startsWith" | "endsWith"; column: string; value: string; caseInsensitive?: boolean }
+  | { op: "regex"; column: string; pattern: string; caseInsensitive?: boolean };
+
+/** Stable; numbers numerically, text by code point, nulls last by default. */
+export interface SortKey {
+  column: string;
+  descending?: boolean;
+  nulls?: "first" | "last";
+  caseInsensitive?: boolean;
+}
+
+export interface PageSpec {
+  filter?: Filter;
+  sort?: SortKey[];
+  offset?: number;
+  /** Default 100. */
+  limit?: number;
+  /** Default: every column. */
+  columns?: string[];
+}
+
+export interface PageResult { rows: Row[]; total: number; offset: number }
+export interface IpcPageResult { ipc: Uint8Array; total: number; offset: number }
+
+export type TimeUnit = "year" | "quarter" | "month" | "week" | "day" | "hour" | "minute";
+
+/** A group key: a column name, a time bucket of a date/timestamp column, or
+ *  numeric bins (the key is the bin's lower bound; `<as>_end` holds the upper). */
+export type GroupKey =
+  | string
+  | { column: string; bucket: TimeUnit; as?: string }
+  | { column: string; bins: { count: number } | { step: number }; as?: string };
+
+export type AggregateOp =
+  | "count" | "countDistinct" | "sum" | "mean" | "min" | "max" | "median" | "quantile"
+  | "variancePop" | "varianceSamp" | "stddevPop" | "stddevSamp" | "first" | "last";
+
+/** Output name: `as`, else `count` for count(*), else `<op>_<column>`. */
+export interface Aggregate { op: AggregateOp; column?: string; q?: number; as?: string }
+
+export interface AggregateSpec {
+  filter?: Filter;
+  groupBy?: GroupKey[];
+  aggregates: Aggregate[];
+  /** A filter on the output rows, by output name. */
+  having?: Filter;
+  sort?: SortKey[];
+  offset?: number;
+  limit?: number;
+}
+
+export interface AggregateResult { rows: Row[]; columns: ColumnInfo[]; totalGroups: number }
+export interface IpcAggregateResult { ipc: Uint8Array; totalGroups: number }
+
+export interface ProfileSpec { columns?: string[]; filter?: Filter; topK?: number; bins?: number }
+
+export interface ValueCount { value: FilterValue; count: number }
+
+export type Histogram =
+  | { type: "numeric"; bins: { start: number; end: number; count: number }[] }
+  | { type: "temporal"; unit: TimeUnit; bins: { start: string; count: number }[] }
+  | { type: "categorical"; values: ValueCount[] }
+  | { type: "empty" };
+
+export interface ColumnProfile {
+  name: string;
+  kind: ColumnKind;
+  count: number;
+  nullCount: number;
+  /** Exact. */
+  distinctCount: number;
+  min: FilterValue;
+  max: FilterValue;
+  mean: number | null;
+  /** Sample standard deviation. */
+  stddev: number | null;
+  top: ValueCount[];
+  histogram: Histogram;
+}
+
+export interface ExportSpec {
+  format: "csv" | "arrow";
+  filter?: Filter;
+  sort?: SortKey[];
+  columns?: string[];
+  /** Rows per chunk (default 65536). */
+  chunkRows?: number;
+}
 "#;
 
 /// Runs the ingest over a small generated file (about 2 MB, every column
