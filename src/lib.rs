@@ -13,6 +13,7 @@
 //! [`wasm`] is the thin `#[wasm_bindgen]` layer: JS values in, core types
 //! through, `Error`s out.
 
+pub mod arrays;
 pub mod calendar;
 pub mod error;
 pub mod export;

@@ -94,7 +94,7 @@ impl Table {
         let mut columns = Vec::with_capacity(chunks.len());
         for column_chunks in chunks.iter_mut() {
             let parts: Vec<&dyn Array> = column_chunks.iter().map(|a| a.as_ref()).collect();
-            columns.push(arrow_select::concat::concat(&parts)?);
+            columns.push(crate::arrays::concat(&parts)?);
             column_chunks.clear();
         }
         let batch = RecordBatch::try_new_with_options(
@@ -110,7 +110,7 @@ impl Table {
         match self.batches.as_slice() {
             [only] => Ok(only.clone()),
             [] => Ok(RecordBatch::new_empty(self.schema.clone())),
-            many => Ok(arrow_select::concat::concat_batches(&self.schema, many)?),
+            many => crate::arrays::concat_batches(&self.schema, many),
         }
     }
 

@@ -416,8 +416,8 @@ impl ColumnBuilder {
             return Ok(());
         }
         for chunk in &mut self.chunks {
-            if let Some(dict) = chunk.as_any_dictionary_opt() {
-                *chunk = arrow_select::take::take(dict.values().as_ref(), dict.keys(), None)?;
+            if chunk.as_any_dictionary_opt().is_some() {
+                *chunk = crate::arrays::decode_dictionary(chunk.as_ref())?;
             }
         }
         self.text = TextEncoding::Plain;

@@ -298,11 +298,11 @@ fn pick(array: &ArrayRef, rows: &RowSet, ids: &[u32], groups: usize, last: bool)
 /// decoded so results stand alone).
 fn take_rows(array: &ArrayRef, rows: Vec<Option<u32>>) -> Result<ArrayRef> {
     let indices = UInt32Array::from(rows);
-    let taken = arrow_select::take::take(array.as_ref(), &indices, None)?;
+    let taken = crate::arrays::take(array.as_ref(), &indices)?;
     Ok(match taken.data_type() {
         DataType::Dictionary(_, _) => {
             let dictionary = taken.as_any_dictionary();
-            arrow_select::take::take(dictionary.values().as_ref(), dictionary.keys(), None)?
+            crate::arrays::take(dictionary.values().as_ref(), dictionary.keys())?
         }
         _ => taken,
     })

@@ -2,8 +2,6 @@
 //! compared: integers as i64, floats as f64, dates and timestamps as UTC
 //! microseconds, text as text (plain or dictionary), booleans as booleans.
 
-use std::sync::Arc;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array};
@@ -134,16 +132,6 @@ pub fn micros(column: &ArrayRef) -> Int64Array {
 /// Booleans of a boolean column.
 pub fn booleans(column: &ArrayRef) -> BooleanArray {
     column.as_boolean().clone()
-}
-
-/// An array of one value, for arrow's comparison kernels.
-pub fn one(scalar: &Scalar) -> ArrayRef {
-    match scalar {
-        Scalar::Integer(v) | Scalar::Micros(v) => Arc::new(Int64Array::from(vec![*v])),
-        Scalar::Float(v) => Arc::new(Float64Array::from(vec![*v])),
-        Scalar::Boolean(v) => Arc::new(BooleanArray::from(vec![*v])),
-        Scalar::Text(v) => Arc::new(arrow_array::StringArray::from(vec![v.as_str()])),
-    }
 }
 
 /// Whether `column` is text (plain `Utf8` or a dictionary of it).

@@ -249,7 +249,7 @@ pub fn aggregate_query(batch: &RecordBatch, spec: &AggregateSpec) -> Result<Aggr
     let mut columns: Vec<ArrayRef> = Vec::new();
     let first_rows = UInt32Array::from(groups.first_rows.clone());
     for (key, (name, output)) in keys.iter().zip(&outputs) {
-        let values = arrow_select::take::take(key.as_ref(), &first_rows, None)?;
+        let values = crate::arrays::take(key.as_ref(), &first_rows)?;
         fields.push(Field::new(name, values.data_type().clone(), true));
         if let KeyOutput::BinWithEnd(step) = output {
             let ends: Float64Array = values.as_primitive::<Float64Type>().unary(|lower| lower + step);
@@ -278,12 +278,12 @@ pub fn aggregate_query(batch: &RecordBatch, spec: &AggregateSpec) -> Result<Aggr
 
     if let Some(having) = &spec.having {
         let keep = filter::matches(having, &result)?;
-        result = arrow_select::filter::filter_record_batch(&result, &keep)?;
+        result = crate::arrays::filter_record_batch(&result, &keep)?;
     }
     let total_groups = result.num_rows();
     if !spec.sort.is_empty() {
         let order = UInt32Array::from(sort::sort(&result, &spec.sort, None)?);
-        result = arrow_select::take::take_record_batch(&result, &order)?;
+        result = crate::arrays::take_record_batch(&result, &order)?;
     }
     let start = offset.min(total_groups);
     let len = limit.unwrap_or(usize::MAX).min(total_groups - start);

@@ -129,7 +129,7 @@ fn top_values(array: &ArrayRef, rows: &RowSet, k: usize) -> Vec<ValueCount> {
     ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     ranked.truncate(k);
     let indices = UInt32Array::from(ranked.iter().map(|r| r.1).collect::<Vec<_>>());
-    let Ok(values) = arrow_select::take::take(array.as_ref(), &indices, None) else { return Vec::new() };
+    let Ok(values) = crate::arrays::take(array.as_ref(), &indices) else { return Vec::new() };
     ranked
         .iter()
         .enumerate()

@@ -61,7 +61,7 @@ impl RowRange {
     pub fn take(&self, batch: &RecordBatch) -> Result<RecordBatch> {
         Ok(match self {
             RowRange::Contiguous { start, len } => batch.slice(*start, *len),
-            RowRange::Indices(indices) => arrow_select::take::take_record_batch(batch, indices)?,
+            RowRange::Indices(indices) => crate::arrays::take_record_batch(batch, indices)?,
         })
     }
 }
