@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int16Type, Int32Type, Int64Type, Int8Type};
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, UInt32Array};
 use arrow_schema::DataType;
 
@@ -52,7 +53,7 @@ pub fn compute(agg: &Aggregate, batch: &RecordBatch, rows: &RowSet, ids: &[u32],
         AggregateOp::CountDistinct => Arc::new(Int64Array::from(count_distinct(array, rows, ids, groups))),
         AggregateOp::Sum if kind == Kind::Integer => integer_sums(array, rows, ids, groups),
         AggregateOp::Sum => float_fold(array, rows, ids, groups, Moments::add, |m| (m.n > 0).then_some(m.sum)),
-        AggregateOp::Mean => float_fold(array, rows, ids, groups, Moments::push, |m| (m.n > 0).then_some(m.mean)),
+        AggregateOp::Mean => float_fold(array, rows, ids, groups, Moments::add, |m| (m.n > 0).then(|| m.sum / m.n as f64)),
         AggregateOp::VariancePop => float_fold(array, rows, ids, groups, Moments::push, |m| m.variance(0)),
         AggregateOp::VarianceSamp => float_fold(array, rows, ids, groups, Moments::push, |m| m.variance(1)),
         AggregateOp::StddevPop => float_fold(array, rows, ids, groups, Moments::push, |m| m.variance(0).map(f64::sqrt)),
@@ -111,6 +112,54 @@ impl Moments {
     }
 }
 
+/// Calls `$each(group, value as $to)` for every non-null value of a number
+/// column over the row set, with one typed loop per storage type (no
+/// conversion of the column, no per-row type dispatch).
+macro_rules! each_number {
+    ($array:expr, $rows:expr, $ids:expr, $to:ty, $each:expr) => {{
+        let array: &ArrayRef = $array;
+        match array.data_type() {
+            DataType::Int8 => each_value!(array.as_primitive::<Int8Type>(), $rows, $ids, $to, $each),
+            DataType::Int16 => each_value!(array.as_primitive::<Int16Type>(), $rows, $ids, $to, $each),
+            DataType::Int32 => each_value!(array.as_primitive::<Int32Type>(), $rows, $ids, $to, $each),
+            DataType::Int64 => each_value!(array.as_primitive::<Int64Type>(), $rows, $ids, $to, $each),
+            _ => each_value!(array.as_primitive::<Float64Type>(), $rows, $ids, $to, $each),
+        }
+    }};
+}
+
+macro_rules! each_value {
+    ($typed:expr, $rows:expr, $ids:expr, $to:ty, $each:expr) => {{
+        let typed = $typed;
+        let values = typed.values();
+        let nulls = typed.nulls();
+        let ids: &[u32] = $ids;
+        let mut each = $each;
+        match ($rows, nulls) {
+            (RowSet::All(_), None) => {
+                for (row, &v) in values.iter().enumerate() {
+                    each(ids[row] as usize, v as $to);
+                }
+            }
+            (RowSet::All(_), Some(nulls)) => {
+                for (row, &v) in values.iter().enumerate() {
+                    if nulls.is_valid(row) {
+                        each(ids[row] as usize, v as $to);
+                    }
+                }
+            }
+            (RowSet::Some(selected), _) => {
+                for (i, &row) in selected.iter().enumerate() {
+                    let row = row as usize;
+                    if nulls.is_none_or(|n| n.is_valid(row)) {
+                        each(ids[i] as usize, values[row] as $to);
+                    }
+                }
+            }
+        }
+    }};
+}
+
 fn float_fold(
     array: &ArrayRef,
     rows: &RowSet,
@@ -119,31 +168,18 @@ fn float_fold(
     step: impl Fn(&mut Moments, f64),
     finish: impl Fn(&Moments) -> Option<f64>,
 ) -> ArrayRef {
-    let values = domain::floats(array);
     let mut acc = vec![Moments::default(); groups];
-    let mut i = 0;
-    rows.for_each(|row| {
-        if values.is_valid(row) {
-            step(&mut acc[ids[i] as usize], values.value(row));
-        }
-        i += 1;
-    });
+    each_number!(array, rows, ids, f64, |g: usize, v: f64| step(&mut acc[g], v));
     Arc::new(acc.iter().map(finish).collect::<Float64Array>())
 }
 
 /// Integer sums, exact (i128); Int64 when every sum fits, else Float64.
 fn integer_sums(array: &ArrayRef, rows: &RowSet, ids: &[u32], groups: usize) -> ArrayRef {
-    let values = domain::integers(array);
     let mut sums = vec![0i128; groups];
     let mut seen = vec![false; groups];
-    let mut i = 0;
-    rows.for_each(|row| {
-        if values.is_valid(row) {
-            let g = ids[i] as usize;
-            sums[g] += values.value(row) as i128;
-            seen[g] = true;
-        }
-        i += 1;
+    each_number!(array, rows, ids, i128, |g: usize, v: i128| {
+        sums[g] += v;
+        seen[g] = true;
     });
     let sums: Vec<Option<i128>> = sums.into_iter().zip(seen).map(|(s, seen)| seen.then_some(s)).collect();
     if sums.iter().flatten().all(|&s| i64::try_from(s).is_ok()) {
@@ -242,39 +278,33 @@ pub(crate) fn value_codes(array: &ArrayRef) -> Box<dyn Fn(usize) -> Option<u64> 
 /// Minimum (`Less`) or maximum (`Greater`) non-null value per group, in the
 /// column's type. Floats: NaN is above every number.
 fn extreme(array: &ArrayRef, rows: &RowSet, ids: &[u32], groups: usize, want: std::cmp::Ordering) -> Result<ArrayRef> {
-    // A key per row whose order is the value order.
-    let keys: Vec<u64> = match Kind::of(array.data_type()) {
-        Kind::Integer => domain::integers(array).values().iter().map(|&v| v as u64 ^ 1 << 63).collect(),
-        Kind::Time => domain::micros(array).values().iter().map(|&v| v as u64 ^ 1 << 63).collect(),
-        Kind::Float => domain::floats(array).values().iter().map(|&v| super::sort::float_order(v)).collect(),
-        Kind::Boolean | Kind::Text => {
-            // Rank rows by value with the general sort.
-            let batch = RecordBatch::try_from_iter([("v", array.clone())])?;
-            let key = super::spec::SortKey {
-                column: "v".into(),
-                descending: false,
-                nulls: super::spec::NullsOrder::Last,
-                case_insensitive: false,
-            };
-            let order = super::sort::sort(&batch, &[key], None)?;
-            let mut rank = vec![0u64; array.len()];
-            for (position, &row) in order.iter().enumerate() {
-                rank[row as usize] = position as u64;
-            }
-            rank
-        }
+    let ascending = super::spec::SortKey {
+        column: String::new(),
+        descending: false,
+        nulls: super::spec::NullsOrder::Last,
+        case_insensitive: false,
     };
     let mut best: Vec<Option<u32>> = vec![None; groups];
-    let mut i = 0;
-    rows.for_each(|row| {
-        if array.is_valid(row) {
-            let slot = &mut best[ids[i] as usize];
-            if slot.is_none_or(|current| keys[row].cmp(&keys[current as usize]) == want) {
-                *slot = Some(row as u32);
+    let mut keep_better = |better: &dyn Fn(usize, usize) -> bool| {
+        let mut i = 0;
+        rows.for_each(|row| {
+            if array.is_valid(row) {
+                let slot = &mut best[ids[i] as usize];
+                if slot.is_none_or(|current| better(row, current as usize)) {
+                    *slot = Some(row as u32);
+                }
             }
+            i += 1;
+        });
+    };
+    match super::sort::order_codes(array, &ascending) {
+        Some(codes) => keep_better(&|row, current| codes.code(row).cmp(&codes.code(current)) == want),
+        None => {
+            // Plain text: compare the strings themselves.
+            let text = array.as_string::<i32>();
+            keep_better(&|row, current| text.value(row).cmp(text.value(current)) == want)
         }
-        i += 1;
-    });
+    }
     take_rows(array, best)
 }
 

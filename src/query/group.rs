@@ -11,8 +11,9 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, UInt32Array};
+use arrow_array::types::{Float64Type, Int16Type, Int32Type, Int8Type};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, Float64Array, RecordBatch, UInt32Array};
+use arrow_buffer::ArrowNativeType;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, Field, Schema};
 use hashbrown::HashMap;
@@ -102,10 +103,13 @@ pub fn group(keys: &[ArrayRef], rows: &RowSet) -> Result<Groups> {
 fn dense_codes(array: &dyn Array) -> Option<(Vec<u32>, usize)> {
     let n = array.len();
     match array.data_type() {
-        DataType::Dictionary(_, _) => {
+        DataType::Dictionary(key, _) => {
             let dictionary = array.as_any_dictionary();
-            let keys = domain::integers(&(dictionary.keys().slice(0, n)));
-            let codes = (0..n).map(|i| if array.is_valid(i) { keys.value(i) as u32 + 1 } else { 0 }).collect();
+            let codes = match key.as_ref() {
+                DataType::Int8 => key_codes::<Int8Type>(dictionary.keys()),
+                DataType::Int16 => key_codes::<Int16Type>(dictionary.keys()),
+                _ => key_codes::<Int32Type>(dictionary.keys()),
+            };
             Some((codes, dictionary.values().len() + 1))
         }
         DataType::Boolean => {
@@ -138,6 +142,18 @@ fn dense_codes(array: &dyn Array) -> Option<(Vec<u32>, usize)> {
         }
         _ => None,
     }
+}
+
+/// Dictionary keys + 1, and 0 for nulls.
+fn key_codes<K: ArrowPrimitiveType>(keys: &dyn Array) -> Vec<u32> {
+    let keys = keys.as_primitive::<K>();
+    let mut codes: Vec<u32> = keys.values().iter().map(|k| k.as_usize() as u32 + 1).collect();
+    if let Some(nulls) = keys.nulls() {
+        for row in nulls.iter().enumerate().filter(|(_, valid)| !valid).map(|(row, _)| row) {
+            codes[row] = 0;
+        }
+    }
+    codes
 }
 
 fn small_range(n: usize, value: impl Fn(usize) -> Option<i64>) -> Option<(Vec<u32>, usize)> {

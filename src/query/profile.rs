@@ -5,18 +5,20 @@
 //! code: dictionary keys, integer and time values, float bits with -0 = 0 and
 //! one NaN, and interned text).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use hashbrown::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::aggregate;
 use super::bucket;
 use super::domain::{self, Kind};
 use super::filter::column;
 use super::group::RowSet;
-use super::spec::{Aggregate, AggregateOp, ProfileSpec, TimeUnit};
+use super::sort::order_codes;
+use super::spec::{NullsOrder, ProfileSpec, SortKey, TimeUnit};
 use crate::error::Result;
 use crate::rows::cell;
 use crate::table::kind_of;
@@ -85,17 +87,22 @@ pub fn profile(batch: &RecordBatch, spec: &ProfileSpec) -> Result<Vec<ColumnProf
 fn profile_column(batch: &RecordBatch, name: &str, rows: &RowSet, spec: &ProfileSpec) -> Result<ColumnProfile> {
     let array = column(batch, name)?;
     let kind = Kind::of(array.data_type());
-    let ids = vec![0u32; rows.len()];
-    let single = |op: AggregateOp| -> Result<ArrayRef> {
-        aggregate::compute(&Aggregate { op, column: Some(name.to_string()), q: None, alias: None }, batch, rows, &ids, 1)
+    let tally = tally(array, rows);
+    let value = |row: Option<u32>| match row {
+        Some(row) => serde_json::to_value(cell(array.as_ref(), row as usize)).unwrap_or(Value::Null),
+        None => Value::Null,
     };
-    let number = |a: ArrayRef| domain::floats(&a).iter().next().flatten();
-    let json = |a: ArrayRef| serde_json::to_value(cell(a.as_ref(), 0)).unwrap_or(Value::Null);
-    let non_null = domain::integers(&single(AggregateOp::Count)?).value(0) as usize;
-    let numeric = matches!(kind, Kind::Integer | Kind::Float);
-    let top = top_values(array, rows, spec.top_k);
+    let top: Vec<ValueCount> = tally
+        .top(spec.top_k)
+        .into_iter()
+        .map(|(count, row)| ValueCount { value: value(Some(row)), count })
+        .collect();
+    let (mean, stddev) = match kind {
+        Kind::Integer | Kind::Float => moments(array, rows),
+        _ => (None, None),
+    };
     let histogram = match kind {
-        _ if non_null == 0 => Histogram::Empty,
+        _ if tally.non_null == 0 => Histogram::Empty,
         Kind::Integer | Kind::Float => numeric_histogram(array, rows, spec.bins.max(1)),
         Kind::Time => temporal_histogram(array, rows),
         Kind::Text | Kind::Boolean => Histogram::Categorical { values: top.clone() },
@@ -104,40 +111,148 @@ fn profile_column(batch: &RecordBatch, name: &str, rows: &RowSet, spec: &Profile
         name: name.to_string(),
         kind: kind_of(array.data_type()),
         count: rows.len(),
-        null_count: rows.len() - non_null,
-        distinct_count: domain::integers(&single(AggregateOp::CountDistinct)?).value(0) as usize,
-        min: json(single(AggregateOp::Min)?),
-        max: json(single(AggregateOp::Max)?),
-        mean: if numeric { number(single(AggregateOp::Mean)?) } else { None },
-        stddev: if numeric { number(single(AggregateOp::StddevSamp)?) } else { None },
+        null_count: rows.len() - tally.non_null,
+        distinct_count: tally.distinct(),
+        min: value(tally.min_row),
+        max: value(tally.max_row),
+        mean,
+        stddev,
         top,
         histogram,
     })
 }
 
-/// The `k` most frequent non-null values with their counts.
-fn top_values(array: &ArrayRef, rows: &RowSet, k: usize) -> Vec<ValueCount> {
-    // (count, first row) per value code.
-    let mut counts: HashMap<u64, (usize, u32)> = HashMap::new();
-    let codes = aggregate::value_codes(array);
+/// Counts per distinct value (with the first row holding it), and the rows
+/// of the smallest and largest values: one pass over the column.
+struct Tally {
+    non_null: usize,
+    /// (count, first row) per distinct value.
+    counts: Vec<(usize, u32)>,
+    min_row: Option<u32>,
+    max_row: Option<u32>,
+}
+
+impl Tally {
+    fn distinct(&self) -> usize {
+        self.counts.iter().filter(|c| c.0 > 0).count()
+    }
+
+    /// The `k` most frequent values: (count, first row), ties by first row.
+    fn top(&self, k: usize) -> Vec<(usize, u32)> {
+        let mut seen: Vec<(usize, u32)> = self.counts.iter().copied().filter(|c| c.0 > 0).collect();
+        let order = |a: &(usize, u32), b: &(usize, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if seen.len() > k && k > 0 {
+            seen.select_nth_unstable_by(k - 1, order);
+            seen.truncate(k);
+        }
+        seen.sort_unstable_by(order);
+        seen.truncate(k);
+        seen
+    }
+}
+
+/// Values become codes (dictionary keys, small-range integers as offsets,
+/// else order codes through a hash map), counted in a dense array or map.
+fn tally(array: &ArrayRef, rows: &RowSet) -> Tally {
+    let ascending = SortKey { column: String::new(), descending: false, nulls: NullsOrder::Last, case_insensitive: false };
+    let mut tally = Tally { non_null: 0, counts: Vec::new(), min_row: None, max_row: None };
+    let nulls = array.logical_nulls();
+    let valid = |row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
+    let extremes = |row: usize, tally: &mut Tally, less: &dyn Fn(usize, usize) -> bool| {
+        if tally.min_row.is_none_or(|m| less(row, m as usize)) {
+            tally.min_row = Some(row as u32);
+        }
+        if tally.max_row.is_none_or(|m| less(m as usize, row)) {
+            tally.max_row = Some(row as u32);
+        }
+    };
+    let count = |slot: &mut (usize, u32), row: usize| {
+        if slot.0 == 0 {
+            slot.1 = row as u32;
+        }
+        slot.0 += 1;
+    };
+    if let Some(dictionary) = array.as_any_dictionary_opt() {
+        // Dictionary text: count by key, then compare only the values used.
+        let keys = domain::integers(&dictionary.keys().slice(0, array.len()));
+        tally.counts = vec![(0, 0); dictionary.values().len()];
+        rows.for_each(|row| {
+            if valid(row) {
+                tally.non_null += 1;
+                count(&mut tally.counts[keys.value(row) as usize], row);
+            }
+        });
+        let values = dictionary.values().as_string::<i32>();
+        let used = || tally.counts.iter().enumerate().filter(|(_, c)| c.0 > 0);
+        tally.min_row = used().min_by(|a, b| values.value(a.0).cmp(values.value(b.0))).map(|(_, c)| c.1);
+        tally.max_row = used().max_by(|a, b| values.value(a.0).cmp(values.value(b.0))).map(|(_, c)| c.1);
+        return tally;
+    }
+    let codes = order_codes(array, &ascending);
+    match codes {
+        Some(codes) => {
+            let (mut lo, mut hi) = (u64::MAX, 0u64);
+            rows.for_each(|row| {
+                if valid(row) {
+                    lo = lo.min(codes.code(row));
+                    hi = hi.max(codes.code(row));
+                }
+            });
+            // Small ranges (booleans, quantities, dates) count in an array.
+            let dense = lo <= hi && hi - lo < 1 << 20;
+            if dense {
+                tally.counts = vec![(0, 0); (hi - lo + 1) as usize];
+            }
+            let mut sparse: HashMap<u64, (usize, u32)> = HashMap::new();
+            rows.for_each(|row| {
+                if valid(row) {
+                    tally.non_null += 1;
+                    let code = codes.code(row);
+                    let slot = if dense { &mut tally.counts[(code - lo) as usize] } else { sparse.entry(code).or_insert((0, 0)) };
+                    count(slot, row);
+                    if code == lo && tally.min_row.is_none() {
+                        tally.min_row = Some(row as u32);
+                    }
+                    if code == hi && tally.max_row.is_none() {
+                        tally.max_row = Some(row as u32);
+                    }
+                }
+            });
+            if !dense {
+                tally.counts = sparse.into_values().collect();
+            }
+        }
+        None => {
+            // Plain text: a map from the string.
+            let text = array.as_string::<i32>();
+            let mut map: HashMap<&str, (usize, u32)> = HashMap::new();
+            rows.for_each(|row| {
+                if valid(row) {
+                    tally.non_null += 1;
+                    count(map.entry(text.value(row)).or_insert((0, 0)), row);
+                    extremes(row, &mut tally, &|a, b| text.value(a) < text.value(b));
+                }
+            });
+            tally.counts = map.into_values().collect();
+        }
+    }
+    tally
+}
+
+/// Mean and sample standard deviation of a number column (Welford).
+fn moments(array: &ArrayRef, rows: &RowSet) -> (Option<f64>, Option<f64>) {
+    let values = domain::floats(array);
+    let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
     rows.for_each(|row| {
-        if let Some(code) = codes(row) {
-            counts.entry(code).or_insert((0, row as u32)).0 += 1;
+        if values.is_valid(row) {
+            let v = values.value(row);
+            n += 1;
+            let delta = v - mean;
+            mean += delta / n as f64;
+            m2 += delta * (v - mean);
         }
     });
-    let mut ranked: Vec<(usize, u32)> = counts.into_values().collect();
-    ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranked.truncate(k);
-    let indices = UInt32Array::from(ranked.iter().map(|r| r.1).collect::<Vec<_>>());
-    let Ok(values) = crate::arrays::take(array.as_ref(), &indices) else { return Vec::new() };
-    ranked
-        .iter()
-        .enumerate()
-        .map(|(i, (count, _))| ValueCount {
-            value: serde_json::to_value(cell(values.as_ref(), i)).unwrap_or(Value::Null),
-            count: *count,
-        })
-        .collect()
+    ((n > 0).then_some(mean), (n > 1).then(|| (m2 / (n - 1) as f64).sqrt()))
 }
 
 fn numeric_histogram(array: &ArrayRef, rows: &RowSet, bins: u32) -> Histogram {
@@ -197,12 +312,28 @@ fn temporal_histogram(array: &ArrayRef, rows: &RowSet) -> Histogram {
         .into_iter()
         .find(|&u| (bucket::truncate(max, u) - bucket::truncate(min, u)) / typical_length(u) < 200)
         .unwrap_or(TimeUnit::Year);
-    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    // Count per fine step first (minutes or hours directly; for longer
+    // units, per day), in a dense array, then roll steps up into buckets:
+    // calendar arithmetic then runs once per step, not once per row.
+    let step = match unit {
+        TimeUnit::Minute => crate::calendar::MICROS_PER_MINUTE,
+        TimeUnit::Hour => crate::calendar::MICROS_PER_HOUR,
+        _ => crate::calendar::MICROS_PER_DAY,
+    };
+    let first = min.div_euclid(step);
+    let span = (max.div_euclid(step) - first + 1) as usize;
+    let mut per_step = vec![0usize; span];
     rows.for_each(|r| {
         if micros.is_valid(r) {
-            *counts.entry(bucket::truncate(micros.value(r), unit)).or_default() += 1;
+            per_step[(micros.value(r).div_euclid(step) - first) as usize] += 1;
         }
     });
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for (i, &n) in per_step.iter().enumerate() {
+        if n > 0 {
+            *counts.entry(bucket::truncate((first + i as i64) * step, unit)).or_default() += n;
+        }
+    }
     let zoned = matches!(array.data_type(), arrow_schema::DataType::Timestamp(_, Some(_)));
     let date = matches!(array.data_type(), arrow_schema::DataType::Date32);
     Histogram::Temporal {

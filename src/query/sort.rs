@@ -4,15 +4,20 @@
 //! rows (direction and null placement included), and indices sort by those
 //! bytes, ties broken by row index, which makes the sort stable.
 //!
-//! One key on a number, date or timestamp column takes a specialised path
-//! (measured about 3× faster on 1M floats in Chromium than row bytes): each
-//! value becomes a `u64` whose unsigned order is the value order, and
-//! `(key, index)` pairs sort with `sort_unstable`, equal keys ordered by index.
+//! Keys on numbers, dates, timestamps, booleans and dictionary text take a
+//! specialised path, measured several times faster than row bytes (which
+//! compare with `memcmp`; 318 ms against 55 ms for a two-key sort of 1M rows
+//! natively): each value becomes a `u64` whose unsigned order is the value
+//! order (dictionary text: the rank of its value among the distinct values),
+//! and rows sort by those codes, ties broken by row index. Plain text keys
+//! use arrow-row.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_buffer::NullBuffer;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, SortOptions};
 
@@ -27,24 +32,115 @@ pub fn sort(batch: &RecordBatch, keys: &[SortKey], rows: Option<Vec<u32>>) -> Re
     if keys.is_empty() {
         return Ok(rows);
     }
-    if let [key] = keys {
-        let array = column(batch, &key.column)?;
-        if let Some(order_keys) = order_keys(array) {
-            return Ok(sort_by_u64(rows, array.as_ref(), &order_keys, key));
+    let mut codes = Vec::with_capacity(keys.len());
+    for key in keys {
+        match order_codes(column(batch, &key.column)?, key) {
+            Some(c) => codes.push(c),
+            None => return sort_by_rows(batch, keys, rows),
         }
     }
-    sort_by_rows(batch, keys, rows)
+    Ok(match codes.as_slice() {
+        [only] => sort_one(rows, only),
+        [a, b] => {
+            let mut keyed: Vec<(u128, u128, u32)> = rows.iter().map(|&r| (a.wide(r), b.wide(r), r)).collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|k| k.2).collect()
+        }
+        [a, b, c] => {
+            let mut keyed: Vec<(u128, u128, u128, u32)> = rows.iter().map(|&r| (a.wide(r), b.wide(r), c.wide(r), r)).collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|k| k.3).collect()
+        }
+        _ => sort_many(rows, &codes),
+    })
 }
 
-/// Order-preserving u64 encodings of a number/time column's values.
-fn order_keys(array: &ArrayRef) -> Option<Vec<u64>> {
+/// A sort key as one `u64` per row whose unsigned order is the wanted order
+/// (direction applied), plus where its nulls go.
+pub(crate) struct OrderCodes {
+    codes: Vec<u64>,
+    nulls: Option<NullBuffer>,
+    nulls_first: bool,
+}
+
+impl OrderCodes {
+    /// The row's code (meaningless for a null row).
+    pub(crate) fn code(&self, row: usize) -> u64 {
+        self.codes[row]
+    }
+
+    /// The code with null placement folded in above it: sorting these
+    /// (with contiguous tuples for two or three keys) needs no branches.
+    fn wide(&self, row: u32) -> u128 {
+        let row = row as usize;
+        let null_rank: u128 = match (self.is_null(row), self.nulls_first) {
+            (true, true) | (false, false) => 0,
+            _ => 1,
+        };
+        if self.is_null(row) {
+            null_rank << 64
+        } else {
+            null_rank << 64 | self.codes[row] as u128
+        }
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        self.nulls.as_ref().is_some_and(|n| n.is_null(row))
+    }
+
+    /// Compares two rows on this key, nulls placed as asked.
+    #[inline]
+    fn compare(&self, a: usize, b: usize) -> Ordering {
+        match (self.is_null(a), self.is_null(b)) {
+            (false, false) => self.codes[a].cmp(&self.codes[b]),
+            (true, true) => Ordering::Equal,
+            (true, false) => if self.nulls_first { Ordering::Less } else { Ordering::Greater },
+            (false, true) => if self.nulls_first { Ordering::Greater } else { Ordering::Less },
+        }
+    }
+}
+
+/// Order codes for numbers, times, booleans and dictionary text (by the rank
+/// of each distinct value); `None` for plain text.
+pub(crate) fn order_codes(array: &ArrayRef, key: &SortKey) -> Option<OrderCodes> {
     const SIGN: u64 = 1 << 63;
-    Some(match Kind::of(array.data_type()) {
+    let codes: Vec<u64> = match Kind::of(array.data_type()) {
         Kind::Integer => domain::integers(array).values().iter().map(|&v| v as u64 ^ SIGN).collect(),
         Kind::Time => domain::micros(array).values().iter().map(|&v| v as u64 ^ SIGN).collect(),
         Kind::Float => domain::floats(array).values().iter().map(|&v| float_order(v)).collect(),
-        Kind::Boolean | Kind::Text => return None,
-    })
+        Kind::Boolean => array.as_boolean().values().iter().map(u64::from).collect(),
+        Kind::Text => {
+            let dictionary = array.as_any_dictionary_opt()?;
+            let ranks = text_ranks(dictionary.values().as_string::<i32>(), key.case_insensitive);
+            let keys = domain::integers(&dictionary.keys().slice(0, array.len()));
+            keys.values().iter().map(|&k| ranks[k.max(0) as usize]).collect()
+        }
+    };
+    let codes = if key.descending { codes.into_iter().map(|c| !c).collect() } else { codes };
+    Some(OrderCodes { codes, nulls: array.logical_nulls(), nulls_first: key.nulls == NullsOrder::First })
+}
+
+/// The rank of each value among the distinct values (equal values, or values
+/// equal ignoring case, share a rank), by code point.
+fn text_ranks(values: &StringArray, case_insensitive: bool) -> Vec<u64> {
+    let lowered: Option<Vec<String>> = case_insensitive.then(|| values.iter().map(|v| v.unwrap_or("").to_lowercase()).collect());
+    let text = |i: usize| -> &str {
+        match &lowered {
+            Some(l) => &l[i],
+            None => values.value(i),
+        }
+    };
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_unstable_by(|&a, &b| text(a).cmp(text(b)));
+    let mut ranks = vec![0u64; values.len()];
+    let mut rank = 0;
+    for (i, &index) in order.iter().enumerate() {
+        if i > 0 && text(order[i - 1]) != text(index) {
+            rank += 1;
+        }
+        ranks[index] = rank;
+    }
+    ranks
 }
 
 /// Floats in numeric order; -0 equals 0 and every NaN sorts above +∞ (as in
@@ -59,17 +155,27 @@ pub(crate) fn float_order(v: f64) -> u64 {
     }
 }
 
-fn sort_by_u64(rows: Vec<u32>, array: &dyn Array, keys: &[u64], key: &SortKey) -> Vec<u32> {
-    let (mut valid, nulls): (Vec<u32>, Vec<u32>) = rows.into_iter().partition(|&r| array.is_valid(r as usize));
-    let flip = if key.descending { u64::MAX } else { 0 };
-    let mut pairs: Vec<(u64, u32)> = valid.iter().map(|&r| (keys[r as usize] ^ flip, r)).collect();
+/// One key: `(code, row)` pairs sort with `sort_unstable`, so equal codes
+/// keep row order; nulls are set aside and put first or last.
+fn sort_one(rows: Vec<u32>, key: &OrderCodes) -> Vec<u32> {
+    let (valid, nulls): (Vec<u32>, Vec<u32>) = rows.into_iter().partition(|&r| !key.is_null(r as usize));
+    let mut pairs: Vec<(u64, u32)> = valid.iter().map(|&r| (key.codes[r as usize], r)).collect();
     pairs.sort_unstable();
-    valid.clear();
-    valid.extend(pairs.into_iter().map(|(_, r)| r));
-    match key.nulls {
-        NullsOrder::First => nulls.into_iter().chain(valid).collect(),
-        NullsOrder::Last => valid.into_iter().chain(nulls).collect(),
+    let sorted = pairs.into_iter().map(|(_, r)| r);
+    if key.nulls_first {
+        nulls.into_iter().chain(sorted).collect()
+    } else {
+        sorted.chain(nulls).collect()
     }
+}
+
+/// Several keys: compared key by key, ties broken by row (stable).
+fn sort_many(mut rows: Vec<u32>, keys: &[OrderCodes]) -> Vec<u32> {
+    rows.sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        keys.iter().map(|k| k.compare(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal).then(a.cmp(&b))
+    });
+    rows
 }
 
 fn sort_by_rows(batch: &RecordBatch, keys: &[SortKey], mut rows: Vec<u32>) -> Result<Vec<u32>> {

@@ -1,0 +1,64 @@
+//! Native run of the query benchmark's workload (see `bench/query.html`),
+//! for profiling the query paths with perf or callgrind.
+//!
+//!   cargo run --release --example query_bench -- bench-data/sales-1M.csv
+
+use std::time::Instant;
+
+use quiver::ingest::{Ingest, IngestOptions};
+use quiver::query::{spec, QueryEngine};
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: query_bench FILE");
+    let bytes = std::fs::read(&path).expect("readable file");
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    for chunk in bytes.chunks(1 << 20) {
+        ingest.push(chunk).unwrap();
+    }
+    let mut engine = QueryEngine::new(&ingest.finish().unwrap()).unwrap();
+    let mut time = |name: &str, runs: usize, f: &mut dyn FnMut(&mut QueryEngine)| {
+        let mut times: Vec<f64> = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f(&mut engine);
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!("{name:<40} {:>9.2} ms (median of {runs})", times[runs / 2]);
+    };
+    let group = spec::from_json(
+        "aggregate",
+        r#"{"groupBy": ["region", "store"], "aggregates": [{"op": "count"}, {"op": "sum", "column": "unit_price"}, {"op": "mean", "column": "quantity"}]}"#,
+    )
+    .unwrap();
+    time("group-by two text keys", 9, &mut |e| {
+        e.aggregate(&group).unwrap();
+    });
+    let mut offset = 50_000;
+    time("sorted page (new view each run)", 3, &mut |e| {
+        offset += 1;
+        let json = format!(r#"{{"sort": [{{"column": "unit_price"}}, {{"column": "order_id", "descending": {}}}], "offset": 50000}}"#, offset % 2 == 0);
+        e.page(&spec::from_json("page", &json).unwrap()).unwrap();
+    });
+    let mut q = 1;
+    time("filtered sorted page", 7, &mut |e| {
+        q += 1;
+        let json = format!(
+            r#"{{"filter": {{"op": "and", "filters": [{{"op": "=", "column": "region", "value": "North"}}, {{"op": ">", "column": "quantity", "value": {q}}}]}}, "sort": [{{"column": "ordered_at"}}]}}"#
+        );
+        e.page(&spec::from_json("page", &json).unwrap()).unwrap();
+    });
+    if std::env::var("PROFILE_COLUMNS").is_ok() {
+        for name in ["order_id", "ordered_at", "ship_date", "region", "store", "product", "customer", "quantity", "unit_price", "discount", "returned", "note"] {
+            let one = spec::from_json("profile", &format!(r#"{{"columns": ["{name}"]}}"#)).unwrap();
+            time(&format!("  profile {name}"), 1, &mut |e| {
+                e.profile(&one).unwrap();
+            });
+        }
+    }
+    let profile = spec::from_json("profile", "{}").unwrap();
+    time("profile of every column", 1, &mut |e| {
+        e.profile(&profile).unwrap();
+    });
+}
