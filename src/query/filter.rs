@@ -16,7 +16,10 @@ use std::collections::HashSet;
 
 use arrow_arith::boolean::{and_kleene, is_not_null, is_null, not, or_kleene};
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow_array::types::{Int16Type, Int32Type, Int8Type};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
+use arrow_buffer::{ArrowNativeType, BooleanBuffer, NullBuffer};
+use arrow_schema::DataType;
 
 use super::domain::{self, Kind, Scalar};
 use super::spec::Filter;
@@ -133,15 +136,26 @@ fn compare(batch: &RecordBatch, name: &str, op: Comparison, value: &serde_json::
     };
     // Nulls compare as unknown (null), as in SQL.
     Ok(match &scalar {
-        Scalar::Integer(v) => domain::integers(array).iter().map(|x| x.map(|x| test(x.cmp(v)))).collect(),
-        Scalar::Micros(v) => domain::micros(array).iter().map(|x| x.map(|x| test(x.cmp(v)))).collect(),
+        Scalar::Integer(v) => match array.data_type() {
+            DataType::Int8 => each_bit(array.as_primitive::<Int8Type>(), |x| test((x as i64).cmp(v))),
+            DataType::Int16 => each_bit(array.as_primitive::<Int16Type>(), |x| test((x as i64).cmp(v))),
+            DataType::Int32 => each_bit(array.as_primitive::<Int32Type>(), |x| test((x as i64).cmp(v))),
+            _ => each_bit(&domain::integers(array), |x| test(x.cmp(v))),
+        },
+        Scalar::Micros(v) => each_bit(&domain::micros(array), |x| test(x.cmp(v))),
         Scalar::Float(v) => {
             let v = canonical(*v);
-            domain::floats(array).iter().map(|x| x.map(|x| test(canonical(x).total_cmp(&v)))).collect()
+            each_bit(&domain::floats(array), |x| test(canonical(x).total_cmp(&v)))
         }
         Scalar::Boolean(v) => domain::booleans(array).iter().map(|x| x.map(|x| test(x.cmp(v)))).collect(),
         Scalar::Text(v) => on_text(array, |values| Ok(values.iter().map(|x| x.map(|x| test(x.cmp(v.as_str())))).collect()))?,
     })
+}
+
+/// `test` of every value (nulls stay null), straight into a bitmap.
+fn each_bit<T: ArrowPrimitiveType>(array: &PrimitiveArray<T>, test: impl Fn(T::Native) -> bool) -> BooleanArray {
+    let values = array.values();
+    BooleanArray::new(BooleanBuffer::collect_bool(values.len(), |i| test(values[i])), array.nulls().cloned())
 }
 
 /// Floats compared in total order, but with -0 equal to 0 and every NaN one
@@ -262,14 +276,29 @@ fn text_match(
     })
 }
 
+/// The answer for each dictionary value, given to each row by its key (a
+/// null key or a null answer is null).
+fn spread<K: ArrowPrimitiveType>(keys: &PrimitiveArray<K>, per_value: &BooleanArray) -> BooleanArray {
+    let index = |i: usize| keys.values()[i].as_usize();
+    let values = BooleanBuffer::collect_bool(keys.len(), |i| keys.is_valid(i) && per_value.value(index(i)));
+    let nulls = match per_value.null_count() {
+        0 => keys.nulls().cloned(),
+        _ => Some(NullBuffer::from_iter((0..keys.len()).map(|i| keys.is_valid(i) && per_value.is_valid(index(i))))),
+    };
+    BooleanArray::new(values, nulls)
+}
+
 /// Applies a text predicate to a string column; for a dictionary, to its
 /// (distinct) values once, then spread over the rows by key.
 fn on_text(array: &ArrayRef, predicate: impl Fn(&StringArray) -> Result<BooleanArray>) -> Result<BooleanArray> {
     match array.as_any_dictionary_opt() {
         Some(dictionary) => {
             let per_value = predicate(dictionary.values().as_string::<i32>())?;
-            let spread = crate::arrays::take(&per_value, dictionary.keys())?;
-            Ok(spread.as_boolean().clone())
+            Ok(match dictionary.keys().data_type() {
+                DataType::Int8 => spread(dictionary.keys().as_primitive::<Int8Type>(), &per_value),
+                DataType::Int16 => spread(dictionary.keys().as_primitive::<Int16Type>(), &per_value),
+                _ => spread(dictionary.keys().as_primitive::<Int32Type>(), &per_value),
+            })
         }
         None => predicate(array.as_string::<i32>()),
     }
