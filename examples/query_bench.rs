@@ -32,7 +32,8 @@ fn main() {
         r#"{"groupBy": ["region", "store"], "aggregates": [{"op": "count"}, {"op": "sum", "column": "unit_price"}, {"op": "mean", "column": "quantity"}]}"#,
     )
     .unwrap();
-    time("group-by two text keys", 9, &mut |e| {
+    let group_runs = std::env::var("GROUP_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(9);
+    time("group-by two text keys", group_runs, &mut |e| {
         e.aggregate(&group).unwrap();
     });
     let mut offset = 50_000;

@@ -176,20 +176,27 @@ fn small_range(n: usize, value: impl Fn(usize) -> Option<i64>) -> Option<(Vec<u3
 
 fn group_dense(codes: &[(Vec<u32>, usize)], size: usize, rows: &RowSet) -> Groups {
     let mut table = vec![u32::MAX; size];
-    let mut ids = Vec::with_capacity(rows.len());
     let mut first_rows = Vec::new();
-    rows.for_each(|row| {
-        let mut code = 0usize;
-        for (key_codes, cardinality) in codes {
-            code = code * cardinality + key_codes[row] as usize;
+    // One or two keys (the common cases) without the general loop.
+    let composite = |row: usize| -> usize {
+        match codes {
+            [(a, _)] => a[row] as usize,
+            [(a, _), (b, b_cardinality)] => a[row] as usize * b_cardinality + b[row] as usize,
+            _ => codes.iter().fold(0, |code, (key, cardinality)| code * cardinality + key[row] as usize),
         }
-        let slot = &mut table[code];
+    };
+    let mut assign = |row: usize| -> u32 {
+        let slot = &mut table[composite(row)];
         if *slot == u32::MAX {
             *slot = first_rows.len() as u32;
             first_rows.push(row as u32);
         }
-        ids.push(*slot);
-    });
+        *slot
+    };
+    let ids = match rows {
+        RowSet::All(n) => (0..*n).map(&mut assign).collect(),
+        RowSet::Some(selected) => selected.iter().map(|&row| assign(row as usize)).collect(),
+    };
     Groups { ids, first_rows }
 }
 
