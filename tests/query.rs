@@ -227,3 +227,25 @@ fn invalid_queries_name_the_problem() {
     // The engine is still usable after errors.
     assert_eq!(ids(&mut e, json!({"op": "=", "column": "id", "value": 2})), vec![2]);
 }
+
+#[test]
+fn pipelines_apply_steps_one_after_another() {
+    let e = engine();
+    let spec = spec::from_json(
+        "pipeline",
+        &json!({"steps": [
+            {"filter": {"op": "isNotNull", "column": "qty"}},
+            {"aggregate": {"groupBy": ["region", "city"], "aggregates": [{"op": "sum", "column": "qty", "as": "q"}]}},
+            {"aggregate": {"groupBy": ["region"], "aggregates": [{"op": "max", "column": "q", "as": "best"}, {"op": "count", "as": "cities"}]}},
+            {"filter": {"op": ">", "column": "cities", "value": 1}},
+            {"sort": [{"column": "best", "descending": true}]},
+            {"select": ["region", "best"]},
+            {"slice": {"limit": 1}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let batch = e.run(&spec).unwrap();
+    assert_eq!(serde_json::to_value(Rows::json_text(&[batch])).unwrap(), json!([{"region": "North", "best": 5}]));
+    let bad = spec::from_json::<spec::PipelineSpec>("pipeline", r#"{"steps": [{"group": {}}]}"#).unwrap_err().to_string();
+    assert!(bad.contains("unknown variant `group`"), "{bad}");
+}

@@ -37,7 +37,7 @@ use crate::export::Export;
 use crate::table::Table;
 pub use group::Aggregated;
 pub use profile::ColumnProfile;
-use spec::{non_negative, AggregateSpec, ExportSpec, Filter, PageSpec, ProfileSpec, SortKey};
+use spec::{non_negative, AggregateSpec, ExportSpec, Filter, PageSpec, PipelineSpec, ProfileSpec, SortKey, Step};
 use view::{View, ViewCache};
 
 /// Row orders kept for paging, in bytes of row indices (4 per row), before
@@ -78,6 +78,28 @@ impl QueryEngine {
 
     pub fn profile(&self, spec: &ProfileSpec) -> Result<Vec<ColumnProfile>> {
         profile::profile(&self.batch, spec)
+    }
+
+    /// Runs `spec`'s steps one after another; the last step's rows.
+    pub fn run(&self, spec: &PipelineSpec) -> Result<RecordBatch> {
+        let mut batch = self.batch.clone();
+        for step in &spec.steps {
+            batch = match step {
+                Step::Filter(filter) => crate::arrays::filter_record_batch(&batch, &filter::matches(filter, &batch)?)?,
+                Step::Aggregate(aggregate) => group::aggregate_query(&batch, aggregate)?.batch,
+                Step::Select(columns) => project(&batch, Some(columns))?,
+                Step::Sort(keys) => {
+                    let order = arrow_array::UInt32Array::from(sort::sort(&batch, keys, None)?);
+                    crate::arrays::take_record_batch(&batch, &order)?
+                }
+                Step::Slice(slice) => {
+                    let offset = non_negative("offset", slice.offset)?.min(batch.num_rows());
+                    let limit = slice.limit.map(|l| non_negative("limit", l)).transpose()?.unwrap_or(usize::MAX);
+                    batch.slice(offset, limit.min(batch.num_rows() - offset))
+                }
+            };
+        }
+        Ok(batch)
     }
 
     /// A cursor over the view as CSV or Arrow IPC chunks.

@@ -287,6 +287,37 @@ pub struct ExportSpec {
     pub chunk_rows: Option<usize>,
 }
 
+/// One step of a pipeline; each works on the previous step's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum Step {
+    /// Keep the rows matching a filter.
+    Filter(Filter),
+    /// Group and aggregate (or aggregate everything into one row).
+    Aggregate(AggregateSpec),
+    /// Keep these columns, in this order (a raw view with a field list).
+    Select(Vec<String>),
+    Sort(Vec<SortKey>),
+    Slice(Slice),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Slice {
+    #[serde(default)]
+    pub offset: i64,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// Steps applied one after another, starting from the whole table:
+/// `{"steps": [{"filter": …}, {"aggregate": …}, {"filter": …}, {"sort": […]}, {"slice": {"limit": 10}}]}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PipelineSpec {
+    pub steps: Vec<Step>,
+}
+
 /// Parses a spec from JSON text, naming the problem on failure.
 pub fn from_json<T: for<'de> Deserialize<'de>>(what: &str, json: &str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| QuiverError::InvalidQuery(format!("{what}: {e}")))

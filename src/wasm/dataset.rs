@@ -16,7 +16,7 @@ use arrow_array::RecordBatch;
 
 use crate::export;
 use crate::ingest::{Ingest, IngestOptions};
-use crate::query::spec::{AggregateSpec, ExportSpec, PageSpec, ProfileSpec};
+use crate::query::spec::{AggregateSpec, ExportSpec, PageSpec, PipelineSpec, ProfileSpec};
 use crate::query::QueryEngine;
 use crate::rows::Rows;
 use crate::table::Table;
@@ -369,6 +369,25 @@ impl Dataset {
         let spec: AggregateSpec = parse_spec("aggregate", &spec)?;
         let result = self.state.borrow_mut().engine()?.aggregate(&spec).map_err(|e| js_error(&e))?;
         Ok(object(&[("ipc", ipc(&[result.batch])?.into()), ("totalGroups", (result.total_groups as f64).into())]))
+    }
+
+    /// Steps applied one after another (see `PipelineSpec`): filters,
+    /// aggregates of aggregates, selections, sorts, slices.
+    /// `{ rows, columns }`.
+    #[wasm_bindgen(unchecked_return_type = "QueryResult")]
+    pub fn query(&self, #[wasm_bindgen(unchecked_param_type = "PipelineSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
+        let spec: PipelineSpec = parse_spec("pipeline", &spec)?;
+        let batch = self.state.borrow_mut().engine()?.run(&spec).map_err(|e| js_error(&e))?;
+        let columns = Table::new(batch.schema(), vec![]).column_infos();
+        Ok(object(&[("rows", to_js(&Rows::new(&[batch]))), ("columns", to_js(&columns))]))
+    }
+
+    /// The pipeline's result as Arrow IPC bytes.
+    #[wasm_bindgen(js_name = queryIPC)]
+    pub fn query_ipc(&self, #[wasm_bindgen(unchecked_param_type = "PipelineSpec")] spec: JsValue) -> Result<Uint8Array, JsValue> {
+        let spec: PipelineSpec = parse_spec("pipeline", &spec)?;
+        let batch = self.state.borrow_mut().engine()?.run(&spec).map_err(|e| js_error(&e))?;
+        ipc(&[batch])
     }
 
     /// Column profiles (see `ProfileSpec`; `{}` profiles every column).

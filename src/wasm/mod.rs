@@ -173,6 +173,17 @@ export interface AggregateSpec {
 export interface AggregateResult { rows: Row[]; columns: ColumnInfo[]; totalGroups: number }
 export interface IpcAggregateResult { ipc: Uint8Array; totalGroups: number }
 
+/** Steps applied one after another, each on the previous step's result. */
+export type Step =
+  | { filter: Filter }
+  | { aggregate: AggregateSpec }
+  | { select: string[] }
+  | { sort: SortKey[] }
+  | { slice: { offset?: number; limit?: number } };
+
+export interface PipelineSpec { steps: Step[] }
+export interface QueryResult { rows: Row[]; columns: ColumnInfo[] }
+
 export interface ProfileSpec { columns?: string[]; filter?: Filter; topK?: number; bins?: number }
 
 export interface ValueCount { value: FilterValue; count: number }
