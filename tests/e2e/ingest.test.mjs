@@ -69,6 +69,48 @@ test("apache-arrow JS reads the engine's Arrow IPC", async () => {
   await page.close();
 });
 
+test("query results come as Arrow IPC that apache-arrow JS reads", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${repo.url}/tests/e2e/pages/arrow.html`);
+  await page.waitForFunction(() => window.ready === true);
+  const result = await page.evaluate(() => {
+    const lines = ["city,amount,at"];
+    for (let i = 0; i < 3000; i++) lines.push(`${["Oslo", "Lima", "Pune"][i % 3]},${i},2024-0${1 + (i % 3)}-15T12:00:00Z`);
+    const ds = new window.quiver.Dataset();
+    ds.push(new TextEncoder().encode(lines.join("\n")));
+    ds.finish();
+    const { tableFromIPC } = window.Arrow;
+    const page = ds.pageIPC({ sort: [{ column: "amount", descending: true }], limit: 3 });
+    const groups = ds.aggregateIPC({
+      groupBy: ["city", { column: "at", bucket: "month", as: "month" }],
+      aggregates: [{ op: "sum", column: "amount", as: "total" }],
+      sort: [{ column: "city" }],
+    });
+    const profile = tableFromIPC(ds.profileIPC({ columns: ["amount"] }));
+    const pipeline = tableFromIPC(ds.queryIPC({ steps: [{ aggregate: { aggregates: [{ op: "count" }] } }] }));
+    const top = tableFromIPC(page.ipc);
+    const grouped = tableFromIPC(groups.ipc);
+    return {
+      total: page.total,
+      top: top.toArray().map((r) => r.toJSON().amount),
+      groups: groups.totalGroups,
+      firstGroup: grouped.get(0).toJSON(),
+      month: grouped.schema.fields[1].type.toString(),
+      profile: { name: profile.get(0).name, distinct: Number(profile.get(0).distinctCount), mean: profile.get(0).mean },
+      count: Number(pipeline.get(0).count),
+    };
+  });
+  assert.equal(result.total, 3000);
+  assert.deepEqual(result.top, [2999, 2998, 2997]);
+  assert.equal(result.groups, 3);
+  assert.equal(result.firstGroup.city, "Lima");
+  assert.equal(Number(result.firstGroup.total), [...Array(1000).keys()].reduce((s, k) => s + 3 * k + 1, 0));
+  assert.equal(result.month, "Timestamp<MICROSECOND, UTC>");
+  assert.deepEqual(result.profile, { name: "amount", distinct: 3000, mean: 1499.5 });
+  assert.equal(result.count, 3000);
+  await page.close();
+});
+
 test("the demo app loads a picked file and shows its rows", async () => {
   const file = await salesFile(50_000);
   const page = await browser.newPage();
