@@ -26,8 +26,10 @@ CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} wasm-pack test --headless --
 step "build: wasm package, sample data, demo app"
 bash scripts/build-wasm.sh
 bash scripts/sample-data.sh
+node_modules/.bin/tsc -p js/tsconfig.json
 node_modules/.bin/tsc -p www/tsconfig.json
 node_modules/.bin/vite build --config www/vite.config.mjs --logLevel warn
+node_modules/.bin/webpack --config webpack.config.js --stats errors-warnings
 
 step "end-to-end tests (playwright-core, headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/

@@ -8,8 +8,12 @@ export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   plugins: [react()],
   resolve: {
-    alias: { "@quiver/wasm": fileURLToPath(new URL("../pkg/quiver.js", import.meta.url)) },
+    alias: {
+      "@quiver/client/react": fileURLToPath(new URL("../js/react.ts", import.meta.url)),
+      "@quiver/client": fileURLToPath(new URL("../js/index.ts", import.meta.url)),
+    },
   },
+  worker: { format: "es" },
   server: {
     host: "127.0.0.1",
     port: Number(process.env.PORT ?? 5173),

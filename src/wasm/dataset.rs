@@ -415,6 +415,13 @@ impl Dataset {
         Ok(super::export::ExportStream::new(export))
     }
 
+    /// Makes the wasm instance trap, as a bug or running out of memory would:
+    /// for tests of the client's crash recovery only.
+    #[wasm_bindgen(js_name = crashForTesting)]
+    pub fn crash_for_testing(&self) {
+        panic!("a crash requested by a test");
+    }
+
     /// Bytes held by cached row orders of views (on top of `memoryBytes`).
     #[wasm_bindgen(getter, js_name = cacheBytes)]
     pub fn cache_bytes(&self) -> f64 {

@@ -1,295 +1,165 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import type { ColumnInfo, ColumnKind, IngestWarning, Row } from "@quiver/wasm";
-import { open, sourceName, type Dataset, type LoadProgress, type Source } from "./engine";
-import { bytes, count, duration } from "./format";
+// The demo: pick a file (or the sample, or a URL); see it load, its columns
+// and their profiles, its rows (sorted, filtered, virtualized), group it, and
+// export what you see.
+import { useEffect, useMemo, useState } from "react";
+import type { ColumnKind, Filter, SortKey } from "@quiver/client";
+import { useDataset, useInfo, usePage, useProfile } from "@quiver/client/react";
+import { parseFilter } from "./filters";
+import { Picker } from "./components/Picker";
+import { LoadBar } from "./components/LoadBar";
+import { SchemaPanel } from "./components/SchemaPanel";
+import { Grid } from "./components/Grid";
+import { GroupBy } from "./components/GroupBy";
+import { count } from "./format";
 
-const SAMPLE: Source = { kind: "url", url: "/samples/sales-sample.csv", name: "sales-sample.csv" };
-const PAGE = 100;
-const KINDS: ColumnKind[] = ["string", "integer", "float", "boolean", "date", "timestamp"];
-
-type Status = "idle" | "loading" | "ready" | "cancelled" | "failed";
-
-interface Load {
-  source: Source;
-  started: number;
-  progress: LoadProgress | null;
-  finishedAt: number | null;
-}
+type Tab = "rows" | "group";
 
 export function App() {
-  const [dataset, setDataset] = useState<Dataset | null>(null);
-  const [load, setLoad] = useState<Load | null>(null);
-  const [status, setStatus] = useState<Status>("idle");
-  const [error, setError] = useState<string | null>(null);
+  const [source, setSource] = useState<File | string | null>(null);
   const [overrides, setOverrides] = useState<Record<string, ColumnKind>>({});
-  const [offset, setOffset] = useState(0);
-  const [, setTick] = useState(0);
-  const abort = useRef<AbortController | null>(null);
+  const options = useMemo(() => ({ columnTypes: overrides }), [overrides]);
+  const handle = useDataset(source, options);
+  const { dataset, status, error } = handle;
 
-  const start = useCallback(async (source: Source, columnTypes: Record<string, ColumnKind> = {}) => {
-    abort.current?.abort();
-    const controller = new AbortController();
-    abort.current = controller;
-    dataset?.free();
-    setDataset(null);
-    setError(null);
-    setOffset(0);
-    setOverrides(columnTypes);
-    setStatus("loading");
-    setLoad({ source, started: performance.now(), progress: null, finishedAt: null });
-    try {
-      await open({
-        source,
-        options: { columnTypes },
-        signal: controller.signal,
-        onDataset: setDataset,
-        onProgress: (progress) => {
-          setLoad((l) => (l ? { ...l, progress } : l));
-          setTick((t) => t + 1);
-        },
-      });
-      setStatus("ready");
-    } catch (e) {
-      const err = e as Error;
-      if (err.name === "AbortError") {
-        setStatus("cancelled");
-        setError(err.message);
-      } else {
-        setStatus("failed");
-        setError(err.message);
-      }
-    } finally {
-      setLoad((l) => (l ? { ...l, finishedAt: performance.now() } : l));
-      setTick((t) => t + 1);
-    }
-    // `dataset` is only read to free the previous one.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  const [tab, setTab] = useState<Tab>("rows");
+  const [sort, setSort] = useState<SortKey[]>([]);
+  const [filterText, setFilterText] = useState<Record<string, string>>({});
+  const [version, setVersion] = useState(0);
 
-  useEffect(() => () => abort.current?.abort(), []);
+  // More rows readable (while loading) → the grid refreshes its blocks.
+  useEffect(() => {
+    if (!dataset) return;
+    let frame = 0;
+    const bump = () => (frame ||= requestAnimationFrame(() => ((frame = 0), setVersion((v) => v + 1))));
+    dataset.addEventListener("change", bump);
+    return () => (cancelAnimationFrame(frame), dataset.removeEventListener("change", bump));
+  }, [dataset]);
+
+  const open = (next: File | string) => {
+    setOverrides({});
+    setSort([]);
+    setFilterText({});
+    setTab("rows");
+    setSource(next);
+  };
+
+  const info = useInfo(dataset);
+  const columns = info.data?.schema ?? [];
+  const parsed = columns.map((c) => ({ column: c.name, result: parseFilter(c.name, c.kind, filterText[c.name] ?? "") }));
+  const filterErrors = Object.fromEntries(parsed.flatMap((p) => (p.result && "error" in p.result ? [[p.column, p.result.error]] : [])));
+  const conditions = parsed.flatMap((p) => (p.result && !("error" in p.result) ? [p.result] : []));
+  const filter: Filter | undefined = conditions.length === 0 ? undefined : conditions.length === 1 ? conditions[0] : { op: "and", filters: conditions };
+  const view = usePage(dataset, { filter, sort, limit: 0 });
+  const profiles = useProfile(dataset, status === "ready" || status === "cancelled" ? { topK: 5, bins: 24 } : null);
+  const name = source === null ? "" : typeof source === "string" ? source.split("/").pop() || source : source.name;
 
   return (
     <div className="app">
       <header>
         <h1>
-          <span className="logo" aria-hidden="true">➶</span> Quiver
+          <span className="logo" aria-hidden="true">
+            ➶
+          </span>{" "}
+          Quiver
         </h1>
-        <p className="tagline">CSV files explored in your browser: streamed into Apache Arrow in WebAssembly. Nothing is uploaded.</p>
+        <p className="tagline">CSV files explored in your browser: streamed into Apache Arrow in WebAssembly, in a worker. Nothing is uploaded.</p>
       </header>
-      <Picker onSource={(s) => start(s)} busy={status === "loading"} />
-      {load && <LoadBar load={load} status={status} onCancel={() => abort.current?.abort()} dataset={dataset} />}
+      <Picker onSource={open} busy={status === "loading"} />
+      {source !== null && <LoadBar handle={handle} name={name} />}
       {error && (
         <div className={`banner ${status === "cancelled" ? "info" : "error"}`} role="alert">
-          <strong>{status === "cancelled" ? "Cancelled." : "Could not load this file."}</strong> {error}
+          <strong>{status === "cancelled" ? "Cancelled." : "Could not load this file."}</strong> {error.message}
         </div>
       )}
-      {dataset && <Warnings warnings={dataset.warnings} />}
-      {dataset && dataset.schema.length > 0 && (
+      {view.error && (
+        <div className="banner error" role="alert">
+          <strong>This query failed.</strong> {view.error.message}
+        </div>
+      )}
+      {handle.info && handle.info.warnings.length > 0 && (
+        <div className="banner warning" data-testid="warnings">
+          {handle.info.warnings.map((w, i) => (
+            <div key={i}>⚠ {w.message}</div>
+          ))}
+        </div>
+      )}
+      {dataset && columns.length > 0 && (
         <main>
-          <Schema
-            columns={dataset.schema}
+          <SchemaPanel
+            columns={columns}
+            profiles={profiles.data}
             overrides={overrides}
-            onOverride={(name, kind) => load && start(load.source, { ...overrides, [name]: kind })}
+            onOverride={(column, kind) => setOverrides({ ...overrides, [column]: kind })}
             disabled={status === "loading"}
           />
-          <RowsView dataset={dataset} offset={offset} setOffset={setOffset} />
+          <div className="content">
+            <div className="toolbar">
+              <div className="tabs" role="tablist">
+                <button role="tab" aria-selected={tab === "rows"} className={tab === "rows" ? "active" : ""} onClick={() => setTab("rows")}>
+                  Rows
+                </button>
+                <button role="tab" aria-selected={tab === "group"} className={tab === "group" ? "active" : ""} onClick={() => setTab("group")}>
+                  Group by
+                </button>
+              </div>
+              <span className="view-count" data-testid="view-count">
+                {count(view.data?.total ?? 0)} {filter ? `of ${count(info.data?.numRows ?? 0)} ` : ""}rows
+              </span>
+              <Export dataset={dataset} filter={filter} sort={sort} />
+            </div>
+            {tab === "rows" ? (
+              <Grid
+                dataset={dataset}
+                columns={columns}
+                total={view.data?.total ?? 0}
+                filter={filter}
+                sort={sort}
+                onSort={setSort}
+                filterText={filterText}
+                filterErrors={filterErrors}
+                onFilterText={(column, text) => setFilterText({ ...filterText, [column]: text })}
+                version={version}
+              />
+            ) : (
+              <GroupBy dataset={dataset} columns={columns} filter={filter} />
+            )}
+          </div>
         </main>
       )}
     </div>
   );
 }
 
-function Picker({ onSource, busy }: { onSource: (source: Source) => void; busy: boolean }) {
-  const [dragging, setDragging] = useState(false);
-  const [url, setUrl] = useState("");
+function Export({ dataset, filter, sort }: { dataset: NonNullable<ReturnType<typeof useDataset>["dataset"]>; filter: Filter | undefined; sort: SortKey[] }) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (format: "csv" | "arrow") => {
+    setError(null);
+    try {
+      const blob = await dataset.export({ format, filter, sort }, (done, total) =>
+        setBusy(`${format.toUpperCase()} ${total ? Math.round((100 * done) / total) : 100}%`),
+      );
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = `${dataset.name.replace(/\.[^.]*$/, "")}-view.${format === "csv" ? "csv" : "arrows"}`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
   return (
-    <section
-      className={`picker ${dragging ? "dragging" : ""}`}
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setDragging(false);
-        const file = e.dataTransfer.files[0];
-        if (file) onSource({ kind: "file", file });
-      }}
-    >
-      <p>Drop a CSV file here, or</p>
-      <label className="button primary">
-        Choose a file…
-        <input
-          type="file"
-          data-testid="file-input"
-          accept=".csv,.tsv,.txt,text/csv,text/plain"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) onSource({ kind: "file", file });
-            e.target.value = "";
-          }}
-        />
-      </label>
-      <button className="button" onClick={() => onSource(SAMPLE)} disabled={busy}>
-        Load the sample sales file
+    <div className="export">
+      <button className="button" data-testid="export-csv" disabled={busy !== null} onClick={() => run("csv")}>
+        Export CSV
       </button>
-      <form
-        className="url"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (url) onSource({ kind: "url", url, name: url.split("/").pop() || url });
-        }}
-      >
-        <input type="url" placeholder="…or open a URL (https://…/file.csv)" value={url} onChange={(e) => setUrl(e.target.value)} />
-        <button className="button" type="submit" disabled={!url}>
-          Open
-        </button>
-      </form>
-    </section>
-  );
-}
-
-function LoadBar({ load, status, onCancel, dataset }: { load: Load; status: Status; onCancel: () => void; dataset: Dataset | null }) {
-  const p = load.progress;
-  const elapsed = ((load.finishedAt ?? performance.now()) - load.started) / 1000;
-  const total = p?.totalBytes ?? null;
-  const fraction = total ? Math.min(1, (p?.bytesRead ?? 0) / total) : null;
-  const speed = p && elapsed > 0 ? p.bytesRead / elapsed : 0;
-  const left = fraction && speed > 0 && total ? (total - (p?.bytesRead ?? 0)) / speed : Infinity;
-  return (
-    <section className="load" data-testid="load">
-      <div className="load-title">
-        <strong>{sourceName(load.source)}</strong>
-        <span className={`status ${status}`} data-testid="status">
-          {status}
-        </span>
-      </div>
-      <div className="bar" role="progressbar" aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}>
-        <div className="fill" style={{ width: `${(status === "ready" ? 1 : fraction ?? 0) * 100}%` }} />
-      </div>
-      <div className="stats">
-        <span>
-          {bytes(p?.bytesRead ?? 0)}
-          {total ? ` of ${bytes(total)}` : ""}
-        </span>
-        <span data-testid="row-count">{count(status === "loading" ? p?.rows ?? 0 : dataset?.numRows ?? 0)} rows</span>
-        <span>{speed ? `${bytes(speed)}/s` : ""}</span>
-        {status === "loading" && <span>{fraction !== null ? `${duration(left)} left` : ""}</span>}
-        {status !== "loading" && dataset && <span>{bytes(dataset.memoryBytes)} in memory</span>}
-        {status !== "loading" && <span>{duration(elapsed)}</span>}
-        {status === "loading" && (
-          <button className="button danger" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
-    </section>
-  );
-}
-
-function Warnings({ warnings }: { warnings: IngestWarning[] }) {
-  if (warnings.length === 0) return null;
-  return (
-    <div className="banner warning" data-testid="warnings">
-      {warnings.map((w, i) => (
-        <div key={i}>⚠ {w.message}</div>
-      ))}
+      <button className="button" data-testid="export-arrow" disabled={busy !== null} onClick={() => run("arrow")}>
+        Export Arrow
+      </button>
+      {busy && <span className="busy">{busy}</span>}
+      {error && <span className="export-error">{error}</span>}
     </div>
   );
-}
-
-function Schema({
-  columns,
-  overrides,
-  onOverride,
-  disabled,
-}: {
-  columns: ColumnInfo[];
-  overrides: Record<string, ColumnKind>;
-  onOverride: (name: string, kind: ColumnKind) => void;
-  disabled: boolean;
-}) {
-  return (
-    <aside className="schema" data-testid="schema">
-      <h2>{columns.length} columns</h2>
-      <ul>
-        {columns.map((c) => (
-          <li key={c.name} title={c.arrowType}>
-            <span className="name">{c.name}</span>
-            <select
-              className={`kind ${c.kind}`}
-              value={c.kind}
-              disabled={disabled}
-              aria-label={`type of ${c.name}`}
-              onChange={(e) => onOverride(c.name, e.target.value as ColumnKind)}
-            >
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                  {overrides[c.name] === k ? " (set)" : ""}
-                </option>
-              ))}
-            </select>
-            <span className="arrow">{c.arrowType}</span>
-          </li>
-        ))}
-      </ul>
-    </aside>
-  );
-}
-
-function RowsView({ dataset, offset, setOffset }: { dataset: Dataset; offset: number; setOffset: (n: number) => void }) {
-  const total = dataset.numRows;
-  const columns = dataset.schema;
-  let rows: Row[] = [];
-  try {
-    rows = total > 0 ? dataset.rows(Math.min(offset, Math.max(0, total - 1)), PAGE) : [];
-  } catch {
-    rows = [];
-  }
-  return (
-    <section className="rows">
-      <div className="pager">
-        <button className="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-          ← Previous
-        </button>
-        <span>
-          Rows {count(total ? offset + 1 : 0)}–{count(Math.min(total, offset + PAGE))} of {count(total)}
-        </span>
-        <button className="button" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-          Next →
-        </button>
-      </div>
-      <div className="table-wrap">
-        <table data-testid="rows">
-          <thead>
-            <tr>
-              <th className="index">#</th>
-              {columns.map((c) => (
-                <th key={c.name} className={c.kind}>
-                  {c.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row, i) => (
-              <tr key={offset + i}>
-                <td className="index">{count(offset + i + 1)}</td>
-                {columns.map((c) => (
-                  <Cell key={c.name} value={row[c.name]} kind={c.kind} />
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
-  );
-}
-
-function Cell({ value, kind }: { value: Row[string]; kind: ColumnKind }) {
-  if (value === null || value === undefined) return <td className="null">null</td>;
-  return <td className={kind}>{String(value)}</td>;
 }

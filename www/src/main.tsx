@@ -1,10 +1,18 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { Quiver } from "@quiver/client";
+import { QuiverProvider } from "@quiver/client/react";
 import { App } from "./App";
 import "./styles.css";
 
+// One client for the app; each opened file gets its own worker. The budget
+// keeps all open files together under 3 GB.
+const quiver = new Quiver({ memoryBudgetBytes: 3_000_000_000 });
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <App />
+    <QuiverProvider quiver={quiver}>
+      <App />
+    </QuiverProvider>
   </StrictMode>,
 );

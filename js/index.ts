@@ -1,0 +1,34 @@
+// Quiver's typed client: `new Quiver().open(file)` gives a Dataset whose
+// loading and queries run in a Web Worker. React hooks are in ./react.
+export { Quiver, Dataset, ENGINE_CRASHED } from "./client";
+export type { QuiverOptions, OpenOptions, DatasetEvent, DatasetInfo, Progress, Source } from "./client";
+export type {
+  Aggregate,
+  AggregateOp,
+  AggregateResult,
+  AggregateSpec,
+  ColumnInfo,
+  ColumnKind,
+  ColumnProfile,
+  DatasetState,
+  ExportSpec,
+  Filter,
+  FilterValue,
+  GroupKey,
+  Histogram,
+  IngestOptions,
+  IngestWarning,
+  IpcAggregateResult,
+  IpcPageResult,
+  LoadProgress,
+  PageResult,
+  PageSpec,
+  PipelineSpec,
+  ProfileSpec,
+  QueryResult,
+  Row,
+  SortKey,
+  Step,
+  TimeUnit,
+  ValueCount,
+} from "../pkg/quiver.js";

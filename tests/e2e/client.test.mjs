@@ -1,0 +1,97 @@
+// End-to-end: the client library as the webpack bundle (dist/quiver.js) on a
+// plain page without a build step: datasets in workers, several at once,
+// closing, crash recovery, memory budget.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveStatic, launchBrowser, salesFile, ROOT } from "./harness.mjs";
+import { readCsv } from "./csv.mjs";
+
+let repo, browser, page;
+
+before(async () => {
+  repo = await serveStatic(ROOT);
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  await page.goto(`${repo.url}/tests/e2e/pages/plain.html`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.setInputFiles("#file", [await salesFile(50_000), await salesFile(20_000)]);
+});
+
+after(async () => {
+  await browser?.close();
+  await repo?.close();
+});
+
+test("a plain page opens a file with the bundle and queries it", async () => {
+  const rows = readCsv(await salesFile(50_000));
+  const result = await page.evaluate(async () => {
+    const quiver = new window.Quiver();
+    const progress = [];
+    const ds = quiver.open(document.getElementById("file").files[0], { onProgress: (p) => progress.push(p.rows) });
+    const info = await ds.loaded;
+    const top = await ds.page({ sort: [{ column: "unit_price", descending: true }], limit: 1 });
+    const byRegion = await ds.aggregate({ groupBy: ["region"], aggregates: [{ op: "count" }], sort: [{ column: "region" }] });
+    ds.close();
+    return { rows: info.numRows, state: info.state, progress: progress.length, top: top.rows[0].unit_price, regions: byRegion.rows };
+  });
+  assert.equal(result.rows, 50_000);
+  assert.equal(result.state, "ready");
+  assert.ok(result.progress >= 1);
+  assert.equal(result.top, Math.max(...rows.map((r) => Number(r.unit_price))));
+  const north = rows.filter((r) => r.region === "North").length;
+  assert.equal(result.regions.find((r) => r.region === "North").count, north);
+});
+
+test("several datasets are open at once; closing one frees it and leaves the others", async () => {
+  const result = await page.evaluate(async () => {
+    const quiver = new window.Quiver();
+    const [a, b] = [...document.getElementById("file").files].map((f) => quiver.open(f));
+    await Promise.all([a.loaded, b.loaded]);
+    const open = quiver.datasets.length;
+    a.close();
+    const error = await a.page({}).catch((e) => e.message);
+    const stillThere = (await b.info()).numRows;
+    b.close();
+    return { open, after: quiver.datasets.length, error, stillThere };
+  });
+  assert.equal(result.open, 2);
+  assert.equal(result.after, 0);
+  assert.equal(result.error, "This dataset was closed.");
+  assert.equal(result.stillThere, 20_000);
+});
+
+test("a crash in the engine rejects pending calls clearly and the file can be reopened", async () => {
+  const result = await page.evaluate(async () => {
+    const quiver = new window.Quiver();
+    const file = document.getElementById("file").files[1];
+    const ds = quiver.open(file);
+    await ds.loaded;
+    const crash = await ds.crashForTesting().catch((e) => ({ name: e.name, message: e.message }));
+    const after = await ds.page({}).catch((e) => e.name);
+    const again = quiver.open(file);
+    const info = await again.loaded;
+    again.close();
+    return { crash, after, closed: ds.closed, reopened: info.numRows };
+  });
+  assert.equal(result.crash.name, "EngineCrashed");
+  assert.match(result.crash.message, /The engine stopped .*Open the file again/);
+  assert.equal(result.after, "EngineCrashed");
+  assert.equal(result.closed, true);
+  assert.equal(result.reopened, 20_000);
+});
+
+test("a file over the memory budget stops early with the size it needs", async () => {
+  const big = await salesFile(600_000);
+  await page.setInputFiles("#file", big);
+  const result = await page.evaluate(async () => {
+    const quiver = new window.Quiver({ memoryBudgetBytes: 5_000_000 });
+    const ds = quiver.open(document.getElementById("file").files[0]);
+    const error = await ds.loaded.then(() => null, (e) => ({ code: e.code, message: e.message }));
+    const info = await ds.info();
+    ds.close();
+    return { error, bytesRead: info.bytesRead, size: document.getElementById("file").files[0].size };
+  });
+  assert.equal(result.error?.code, "MemoryLimit", JSON.stringify(result));
+  assert.match(result.error.message, /This file needs about \d+ MB of memory, more than the limit of 5.0 MB/);
+  assert.ok(result.bytesRead < result.size / 2, `stopped after ${result.bytesRead} of ${result.size} bytes`);
+});
