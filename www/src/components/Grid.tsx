@@ -90,61 +90,70 @@ export function Grid({ dataset, columns, total, filter, sort, onSort, filterText
     onSort(next ? (shift && existing ? sort.map((k) => (k.column === column ? next : k)) : [...others, next]) : others);
   };
 
-  const template = `64px ${columns.map((c) => (c.kind === "string" ? "minmax(140px, 1fr)" : "minmax(110px, 0.7fr)")).join(" ")}`;
+  const width: Record<string, string> = {
+    string: "minmax(150px, 1.2fr)",
+    timestamp: "minmax(220px, 1fr)",
+    date: "minmax(110px, 0.6fr)",
+    boolean: "minmax(80px, 0.4fr)",
+  };
+  const template = `72px ${columns.map((c) => width[c.kind] ?? "minmax(110px, 0.6fr)").join(" ")}`;
 
   return (
     <div className="grid" data-testid="grid">
-      <div className="grid-head" style={{ gridTemplateColumns: template }}>
-        <div className="cell index">#</div>
-        {columns.map((c) => {
-          const key = sort.findIndex((k) => k.column === c.name);
-          return (
-            <button
-              key={c.name}
-              className={`cell head ${c.kind}`}
-              data-testid={`sort-${c.name}`}
-              title="Click to sort; shift-click to add a sort key"
-              onClick={(e) => clickHeader(c.name, e.shiftKey)}
-            >
-              {c.name}
-              {key >= 0 && (
-                <span className="sort-mark">
-                  {sort[key].descending ? "▼" : "▲"}
-                  {sort.length > 1 ? key + 1 : ""}
-                </span>
-              )}
-            </button>
-          );
-        })}
-        <div className="cell index" />
-        {columns.map((c) => (
-          <input
-            key={c.name}
-            className={`cell filter ${filterErrors[c.name] ? "invalid" : ""}`}
-            data-testid={`filter-${c.name}`}
-            placeholder={c.kind === "string" ? "contains…" : ">, <, a..b, null"}
-            title={filterErrors[c.name] ?? `Filter ${c.name}`}
-            value={filterText[c.name] ?? ""}
-            onChange={(e) => onFilterText(c.name, e.target.value)}
-          />
-        ))}
-      </div>
-      <div className="grid-body" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-        <div style={{ height: scrollHeight, position: "relative" }}>
-          <div style={{ position: "absolute", top: offsetPx, left: 0, right: 0 }}>
-            {rows.map(({ index, row }) => (
-              <div key={index} className="grid-row" style={{ gridTemplateColumns: template, height: ROW_HEIGHT }} data-row={index}>
-                <div className="cell index">{count(index + 1)}</div>
-                {columns.map((c) => {
-                  const v = row?.[c.name];
-                  return (
-                    <div key={c.name} className={`cell ${c.kind} ${v === null ? "null" : ""} ${row ? "" : "pending"}`}>
-                      {row ? (v === null ? "null" : String(v)) : "…"}
-                    </div>
-                  );
-                })}
-              </div>
+      {/* Header and rows share one scroll area, so they scroll sideways together. */}
+      <div className="grid-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+        <div className="grid-content">
+          <div className="grid-head" style={{ gridTemplateColumns: template }}>
+            <div className="cell index">#</div>
+            {columns.map((c) => {
+              const key = sort.findIndex((k) => k.column === c.name);
+              return (
+                <button
+                  key={c.name}
+                  className={`cell head ${c.kind}`}
+                  data-testid={`sort-${c.name}`}
+                  title="Click to sort; shift-click to add a sort key"
+                  onClick={(e) => clickHeader(c.name, e.shiftKey)}
+                >
+                  {c.name}
+                  {key >= 0 && (
+                    <span className="sort-mark">
+                      {sort[key].descending ? "▼" : "▲"}
+                      {sort.length > 1 ? key + 1 : ""}
+                    </span>
+                  )}
+                </button>
+              );
+            })}
+            <div className="cell index" />
+            {columns.map((c) => (
+              <input
+                key={c.name}
+                className={`cell filter ${filterErrors[c.name] ? "invalid" : ""}`}
+                data-testid={`filter-${c.name}`}
+                placeholder={c.kind === "string" ? "contains…" : ">, <, a..b, null"}
+                title={filterErrors[c.name] ?? `Filter ${c.name}`}
+                value={filterText[c.name] ?? ""}
+                onChange={(e) => onFilterText(c.name, e.target.value)}
+              />
             ))}
+          </div>
+          <div style={{ height: scrollHeight, position: "relative" }}>
+            <div style={{ position: "absolute", top: offsetPx, left: 0, right: 0 }}>
+              {rows.map(({ index, row }) => (
+                <div key={index} className="grid-row" style={{ gridTemplateColumns: template, height: ROW_HEIGHT }} data-row={index}>
+                  <div className="cell index">{count(index + 1)}</div>
+                  {columns.map((c) => {
+                    const v = row?.[c.name];
+                    return (
+                      <div key={c.name} className={`cell ${c.kind} ${v === null ? "null" : ""} ${row ? "" : "pending"}`}>
+                        {row ? (v === null ? "null" : String(v)) : "…"}
+                      </div>
+                    );
+                  })}
+                </div>
+              ))}
+            </div>
           </div>
         </div>
       </div>

@@ -21,7 +21,8 @@ interface AggChoice {
 
 export function GroupBy({ dataset, columns, filter }: { dataset: Dataset; columns: ColumnInfo[]; filter: Filter | undefined }) {
   const text = columns.find((c) => c.kind === "string");
-  const number = columns.find((c) => c.kind === "float" || c.kind === "integer");
+  // A float is more likely a measure than an integer (often an id).
+  const number = columns.find((c) => c.kind === "float") ?? columns.find((c) => c.kind === "integer");
   const [keys, setKeys] = useState<KeyChoice[]>(text ? [{ column: text.name, bucket: "" }] : []);
   const [aggs, setAggs] = useState<AggChoice[]>([
     { op: "count", column: "" },
