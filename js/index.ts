@@ -29,6 +29,7 @@ export type {
   Row,
   SortKey,
   Step,
+  Expr,
   TimeUnit,
   ValueCount,
 } from "../pkg/quiver.js";

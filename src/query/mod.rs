@@ -21,6 +21,7 @@
 pub mod aggregate;
 pub mod bucket;
 pub mod domain;
+pub mod expr;
 pub mod filter;
 pub mod group;
 pub mod profile;
@@ -88,6 +89,7 @@ impl QueryEngine {
                 Step::Filter(filter) => crate::arrays::filter_record_batch(&batch, &filter::matches(filter, &batch)?)?,
                 Step::Aggregate(aggregate) => group::aggregate_query(&batch, aggregate)?.batch,
                 Step::Select(columns) => project(&batch, Some(columns))?,
+                Step::Derive(derive) => expr::derive(&batch, &derive.name, &derive.expr)?,
                 Step::Sort(keys) => {
                     let order = arrow_array::UInt32Array::from(sort::sort(&batch, keys, None)?);
                     crate::arrays::take_record_batch(&batch, &order)?

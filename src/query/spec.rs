@@ -297,8 +297,18 @@ pub enum Step {
     Aggregate(AggregateSpec),
     /// Keep these columns, in this order (a raw view with a field list).
     Select(Vec<String>),
+    /// Add a column computed from others.
+    Derive(Derive),
     Sort(Vec<SortKey>),
     Slice(Slice),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derive {
+    #[serde(rename = "as")]
+    pub name: String,
+    pub expr: super::expr::Expr,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

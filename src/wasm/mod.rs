@@ -178,10 +178,18 @@ export type Step =
   | { filter: Filter }
   | { aggregate: AggregateSpec }
   | { select: string[] }
+  | { derive: { as: string; expr: Expr } }
   | { sort: SortKey[] }
   | { slice: { offset?: number; limit?: number } };
 
 export interface PipelineSpec { steps: Step[] }
+
+/** An expression over columns: numbers are floats, dates/timestamps epoch ms. */
+export type Expr =
+  | { column: string }
+  | { value: number | string | boolean | null }
+  | { op: string; args: Expr[] }
+  | { case: { when: Expr; then: Expr }[]; else?: Expr };
 export interface QueryResult { rows: Row[]; columns: ColumnInfo[] }
 
 export interface ProfileSpec { columns?: string[]; filter?: Filter; topK?: number; bins?: number }
