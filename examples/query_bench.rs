@@ -36,6 +36,15 @@ fn main() {
     time("group-by two text keys", group_runs, &mut |e| {
         e.aggregate(&group).unwrap();
     });
+    let pipeline = spec::from_json(
+        "pipeline",
+        r#"{"steps": [{"derive": {"as": "revenue", "expr": {"op": "*", "args": [{"column": "quantity"}, {"column": "unit_price"}]}}},
+                      {"aggregate": {"groupBy": ["region", "store"], "aggregates": [{"op": "count"}, {"op": "sum", "column": "revenue"}, {"op": "mean", "column": "unit_price"}]}}]}"#,
+    )
+    .unwrap();
+    time("derive + group-by (pipeline)", 9, &mut |e| {
+        e.run(&pipeline).unwrap();
+    });
     let mut offset = 50_000;
     time("sorted page (new view each run)", 3, &mut |e| {
         offset += 1;

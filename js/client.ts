@@ -25,6 +25,9 @@ export { ENGINE_CRASHED } from "./protocol";
 
 carryErrorCodes(Comlink);
 
+/** How long after a load the next spare engine starts warming up. */
+const SPARE_DELAY_MS = 5_000;
+
 /** Wasm memory is 32-bit: at most 4 GB per dataset. */
 const WASM_ADDRESS_SPACE = 4 * 1024 ** 3;
 
@@ -50,13 +53,54 @@ function defaultWorker(): Worker {
   return new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "quiver-dataset" });
 }
 
-/** Opens files as datasets. One per app is enough. */
+/** A worker with the wasm engine started (and, when spare, warmed up). */
+interface Engine {
+  worker: Worker;
+  host: Comlink.Remote<EngineHost>;
+}
+
+function startEngine(createWorker: () => Worker, warm: boolean): Promise<Engine> {
+  const worker = createWorker();
+  const host = Comlink.wrap<EngineHost>(worker);
+  return (warm ? host.warmUp() : host.start()).then(
+    () => ({ worker, host }),
+    (e) => {
+      worker.terminate();
+      throw e;
+    },
+  );
+}
+
+/**
+ * Opens files as datasets. One per app is enough. It keeps one spare engine
+ * started and warmed up (run once on synthetic data so the browser optimises
+ * the hot paths), so a file picked by the user starts loading at once and at
+ * full speed.
+ */
 export class Quiver {
   readonly #options: QuiverOptions;
   readonly #open = new Set<Dataset>();
+  #spare: Promise<Engine> | null = null;
 
   constructor(options: QuiverOptions = {}) {
     this.#options = options;
+    this.#prepareSpare();
+  }
+
+  /** Resolves when the spare engine is ready for the next file. */
+  async ready(): Promise<void> {
+    await this.#prepareSpare();
+  }
+
+  #prepareSpare(): Promise<Engine> {
+    this.#spare ??= startEngine(this.#createWorker, true);
+    // A failed spare is not kept; the next open starts a fresh engine.
+    this.#spare.catch(() => (this.#spare = null));
+    return this.#spare;
+  }
+
+  get #createWorker(): () => Worker {
+    return this.#options.createWorker ?? defaultWorker;
   }
 
   /**
@@ -71,10 +115,15 @@ export class Quiver {
         ? { kind: "file", file: source, name: name ?? (source instanceof File ? source.name : "data.csv") }
         : { kind: "url", url: String(source), name: name ?? (String(source).split("/").pop() || String(source)) };
     const memoryLimitBytes = ingest.memoryLimitBytes ?? this.#remainingBudget();
-    const dataset = new Dataset(resolved, { ...ingest, memoryLimitBytes }, this.#options.createWorker ?? defaultWorker, () =>
-      this.#open.delete(dataset),
-    );
+    const engine = this.#spare ?? startEngine(this.#createWorker, false);
+    this.#spare = null;
+    const dataset = new Dataset(resolved, { ...ingest, memoryLimitBytes }, engine, () => this.#open.delete(dataset));
     this.#open.add(dataset);
+    // The next spare starts a while after this file has loaded, so that its
+    // warm-up does not compete with the load or the first queries.
+    dataset.loaded
+      .catch(() => {})
+      .finally(() => setTimeout(() => this.#prepareSpare(), SPARE_DELAY_MS));
     if (onProgress) dataset.addEventListener("progress", (e) => onProgress((e as CustomEvent<Progress>).detail));
     if (signal) {
       if (signal.aborted) dataset.cancel();
@@ -108,21 +157,22 @@ export class Dataset extends EventTarget {
   readonly name: string;
   /** Settles when loading ends: the final info, or the load's error. */
   readonly loaded: Promise<DatasetInfo>;
-  #worker: Worker;
-  #host: Comlink.Remote<EngineHost>;
+  #engine: Promise<Engine>;
   #closed: Error | null = null;
   #pending = new Set<(reason: Error) => void>();
   #lastInfo: DatasetInfo | null = null;
   #onClose: () => void;
 
-  constructor(source: Source, options: IngestOptions, createWorker: () => Worker, onClose: () => void) {
+  constructor(source: Source, options: IngestOptions, engine: Promise<Engine>, onClose: () => void) {
     super();
     this.name = source.name;
     this.#onClose = onClose;
-    this.#worker = createWorker();
-    this.#host = Comlink.wrap<EngineHost>(this.#worker);
+    this.#engine = engine;
     // A worker that dies outside a call (uncaught error) fails pending calls.
-    this.#worker.addEventListener("error", (e) => this.#fail(new Error(`The engine's worker failed: ${e.message}`)));
+    engine.then(
+      ({ worker }) => worker.addEventListener("error", (e) => this.#fail(new Error(`The engine's worker failed: ${e.message}`))),
+      (e: Error) => this.#fail(e),
+    );
     let readable = 0;
     const onProgress = Comlink.proxy((progress: Progress) => {
       this.dispatchEvent(new CustomEvent("progress", { detail: progress }));
@@ -160,7 +210,7 @@ export class Dataset extends EventTarget {
 
   /** Stops loading; the rows read so far stay queryable. */
   cancel(): void {
-    if (!this.#closed) void this.#host.cancel().catch(() => {});
+    if (!this.#closed) void this.#engine.then(({ host }) => host.cancel()).catch(() => {});
   }
 
   async info(): Promise<DatasetInfo> {
@@ -233,7 +283,7 @@ export class Dataset extends EventTarget {
     if (this.#closed) return Promise.reject(this.#closed);
     return new Promise<T>((resolve, reject) => {
       this.#pending.add(reject);
-      run(this.#host).then(
+      this.#engine.then(({ host }) => run(host)).then(
         (value) => {
           this.#pending.delete(reject);
           resolve(value);
@@ -252,8 +302,10 @@ export class Dataset extends EventTarget {
     this.#closed = reason;
     for (const reject of this.#pending) reject(reason);
     this.#pending.clear();
-    this.#host[Comlink.releaseProxy]();
-    this.#worker.terminate();
+    this.#engine.then(({ worker, host }) => {
+      host[Comlink.releaseProxy]();
+      worker.terminate();
+    }, () => {});
     this.#onClose();
     this.dispatchEvent(new Event("change"));
   }

@@ -84,10 +84,16 @@ export class EngineHost {
   #exports = new Map<number, ExportStream>();
   #nextExport = 1;
 
-  /** Loads the wasm module and warms the JIT up. */
+  /** Loads the wasm module. */
   async start(): Promise<void> {
-    ready ??= init().then(() => warmUp());
+    ready ??= init();
     await ready;
+  }
+
+  /** Runs every hot path once so the browser optimises it (while idle). */
+  async warmUp(): Promise<void> {
+    await this.start();
+    guard(() => warmUp());
   }
 
   /** Loads `source`; resolves with the final info, rejects on error or cancel. */

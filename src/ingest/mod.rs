@@ -27,7 +27,6 @@ pub mod infer;
 pub mod options;
 pub mod records;
 pub mod sniff;
-pub mod warm_up;
 pub mod warnings;
 pub mod widen;
 

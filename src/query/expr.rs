@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray};
-use arrow_buffer::NullBuffer;
+use arrow_buffer::{BooleanBuffer, NullBuffer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -132,15 +132,18 @@ fn arity(op: &str, args: &[Expr], n: usize) -> Result<()> {
     }
 }
 
-/// Element-wise over two number arrays; nulls propagate, `None` results too.
-fn binary(a: &Float64Array, b: &Float64Array, f: impl Fn(f64, f64) -> Option<f64>) -> Float64Array {
-    let nulls = NullBuffer::union(a.nulls(), b.nulls());
-    a.values()
-        .iter()
-        .zip(b.values())
-        .enumerate()
-        .map(|(i, (&x, &y))| if nulls.as_ref().is_some_and(|n| n.is_null(i)) { None } else { f(x, y) })
-        .collect()
+/// Element-wise over two number arrays, on their value buffers (nulls
+/// propagate); `defined(y)` says where the result exists (division by zero).
+fn binary(a: &Float64Array, b: &Float64Array, f: impl Fn(f64, f64) -> f64, defined: impl Fn(f64) -> bool) -> Float64Array {
+    let values: Vec<f64> = a.values().iter().zip(b.values()).map(|(&x, &y)| f(x, y)).collect();
+    let mut nulls = NullBuffer::union(a.nulls(), b.nulls());
+    if b.values().iter().any(|&y| !defined(y)) {
+        let valid = BooleanBuffer::collect_bool(values.len(), |i| {
+            nulls.as_ref().is_none_or(|n| n.is_valid(i)) && defined(b.values()[i])
+        });
+        nulls = Some(NullBuffer::new(valid));
+    }
+    Float64Array::new(values.into(), nulls)
 }
 
 fn call(op: &str, args: &[Expr], batch: &RecordBatch) -> Result<Values> {
@@ -153,12 +156,14 @@ fn call(op: &str, args: &[Expr], batch: &RecordBatch) -> Result<Values> {
         "+" | "-" | "*" | "/" | "%" => {
             arity(op, args, 2)?;
             let (a, b) = (numbers(arg(0)?, op)?, numbers(arg(1)?, op)?);
+            let always = |_: f64| true;
+            let nonzero = |y: f64| y != 0.0;
             Ok(Values::Number(match op {
-                "+" => binary(&a, &b, |x, y| Some(x + y)),
-                "-" => binary(&a, &b, |x, y| Some(x - y)),
-                "*" => binary(&a, &b, |x, y| Some(x * y)),
-                "/" => binary(&a, &b, |x, y| (y != 0.0).then(|| x / y)),
-                _ => binary(&a, &b, |x, y| (y != 0.0).then(|| x % y)),
+                "+" => binary(&a, &b, |x, y| x + y, always),
+                "-" => binary(&a, &b, |x, y| x - y, always),
+                "*" => binary(&a, &b, |x, y| x * y, always),
+                "/" => binary(&a, &b, |x, y| x / y, nonzero),
+                _ => binary(&a, &b, |x, y| x % y, nonzero),
             }))
         }
         "=" | "!=" | "<" | "<=" | ">" | ">=" => {

@@ -111,6 +111,11 @@ impl QueryEngine {
         Export::new(projected, view, spec.format, spec.chunk_rows.unwrap_or(65_536).max(1))
     }
 
+    /// The table queried.
+    pub fn table(&self) -> Table {
+        Table::new(self.batch.schema(), vec![self.batch.clone()])
+    }
+
     /// Bytes held by cached row orders.
     pub fn cache_bytes(&self) -> usize {
         self.views.memory_bytes()

@@ -228,12 +228,11 @@ export interface ExportSpec {
 }
 "#;
 
-/// Runs the ingest over a small generated file (about 2 MB, every column
-/// kind) and throws the result away. Browsers first run wasm with a quick
-/// baseline compiler and optimise hot functions only after they have run for
-/// a while; calling this once when the app is idle makes the first real file
-/// load at full speed (about 1.5× faster on a 100 MB file in Chromium).
+/// Loads a small generated file (about 2 MB, every column kind) and runs
+/// each kind of query on it, then throws it away (see `crate::warm_up`): call
+/// it once when the app is idle so the user's first file and queries run
+/// optimised code.
 #[wasm_bindgen(js_name = warmUp)]
 pub fn warm_up() {
-    crate::ingest::warm_up::run();
+    crate::warm_up::run();
 }

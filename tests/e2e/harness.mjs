@@ -117,5 +117,8 @@ export async function launchBrowser() {
     args: CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
   });
+  // Its processes carry this directory on their command lines: how memory
+  // sampling finds the browser's process tree.
+  context.profileDir = profile;
   return context;
 }
