@@ -17,6 +17,8 @@ import { join } from "node:path";
 import { serveStatic, launchBrowser, ROOT } from "../tests/e2e/harness.mjs";
 
 const ENGINES = ["quiver", "duckdb", "arquero", "papaparse"];
+// An engine that has not finished the workload by then is recorded as failed.
+const TIMEOUT_MS = 600_000;
 const NAMES = { quiver: "Quiver", duckdb: "DuckDB-WASM", arquero: "Arquero", papaparse: "PapaParse" };
 const STEPS = [
   ["ingest", "ingest the whole file"],
@@ -28,7 +30,9 @@ const STEPS = [
   ["filteredPage", "filtered (text = and int >) page sorted by time"],
 ];
 
-const sizes = ["10MB", "100MB", ...(process.env.QUIVER_BENCH_1GB === "1" ? ["1GB"] : [])];
+const sizes = process.env.QUIVER_BENCH_SIZES
+  ? process.env.QUIVER_BENCH_SIZES.split(",")
+  : ["10MB", "100MB", ...(process.env.QUIVER_BENCH_1GB === "1" ? ["1GB"] : [])];
 const engines = process.env.QUIVER_BENCH_ENGINES ? process.env.QUIVER_BENCH_ENGINES.split(",") : ENGINES;
 
 /** PSS of every process of the browser (those carrying its profile dir). */
@@ -64,7 +68,7 @@ async function runEngine(server, engine, file) {
     baseline = idle.sort((a, b) => a - b)[2];
     sampler = setInterval(() => (peak = Math.max(peak, browserMemory(browser.profileDir))), 100);
     await page.setInputFiles("#file", file);
-    await page.waitForFunction(() => window.result, null, { timeout: 1_800_000, polling: 250 });
+    await page.waitForFunction(() => window.result, null, { timeout: TIMEOUT_MS, polling: 250 });
     const result = await page.evaluate(() => window.result);
     clearInterval(sampler);
     peak = Math.max(peak, browserMemory(browser.profileDir));
@@ -218,7 +222,11 @@ const info = machine();
 mkdirSync(join(ROOT, "bench-results"), { recursive: true });
 mkdirSync(join(ROOT, "docs"), { recursive: true });
 writeFileSync(join(ROOT, "bench-results/compare.json"), JSON.stringify({ machine: info, shipped, results }, null, 2));
-writeFileSync(join(ROOT, "docs/benchmarks.md"), markdown(results, shipped, info));
-writeFileSync(join(ROOT, "docs/benchmarks.svg"), chart(results));
-console.log(`\nwrote docs/benchmarks.md, docs/benchmarks.svg and bench-results/compare.json (file sizes: ${sizes.join(", ")})`);
+if (engines.length === ENGINES.length) {
+  writeFileSync(join(ROOT, "docs/benchmarks.md"), markdown(results, shipped, info));
+  writeFileSync(join(ROOT, "docs/benchmarks.svg"), chart(results));
+  console.log(`\nwrote docs/benchmarks.md, docs/benchmarks.svg and bench-results/compare.json (file sizes: ${sizes.join(", ")})`);
+} else {
+  console.log(markdown(results, shipped, info).split("\n").filter((l) => l.startsWith("|")).join("\n"));
+}
 

@@ -32,8 +32,10 @@ fn main() {
             bytes += n;
             ingest.push(&chunk[..n]).unwrap();
         }
+        let pushed = started.elapsed().as_secs_f64();
         let table = ingest.finish().unwrap();
         let seconds = started.elapsed().as_secs_f64();
+        eprintln!("  (finishing, with compaction into one batch: {:.3} s)", seconds - pushed);
         let mb = bytes as f64 / 1e6;
         let name = std::path::Path::new(&path).file_name().unwrap().to_string_lossy().into_owned();
         println!(

@@ -117,7 +117,7 @@ pub fn concat(arrays: &[&dyn Array]) -> Result<ArrayRef> {
             let typed = array.as_primitive::<T>();
             values.extend_from_slice(typed.values());
             match typed.nulls() {
-                Some(n) => n.iter().for_each(|valid| nulls.append(valid)),
+                Some(n) => nulls.append_buffer(n),
                 None => nulls.append_n_non_nulls(typed.len()),
             }
         }
@@ -143,7 +143,7 @@ pub fn concat(arrays: &[&dyn Array]) -> Result<ArrayRef> {
                 let typed = array.as_boolean();
                 values.append_buffer(typed.values());
                 match typed.nulls() {
-                    Some(n) => n.iter().for_each(|valid| nulls.append(valid)),
+                    Some(n) => nulls.append_buffer(n),
                     None => nulls.append_n_non_nulls(typed.len()),
                 }
             }
@@ -172,7 +172,7 @@ pub fn concat(arrays: &[&dyn Array]) -> Result<ArrayRef> {
                 }
                 bytes.extend_from_slice(&typed.value_data()[start as usize..end as usize]);
                 match typed.nulls() {
-                    Some(n) => n.iter().for_each(|valid| nulls.append(valid)),
+                    Some(n) => nulls.append_buffer(n),
                     None => nulls.append_n_non_nulls(typed.len()),
                 }
             }

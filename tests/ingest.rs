@@ -354,7 +354,7 @@ fn rows_can_be_read_while_loading() {
     let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
     let bytes = text.as_bytes();
     ingest.push(&bytes[..bytes.len() / 2]).unwrap();
-    let partial = ingest.snapshot();
+    let partial = ingest.snapshot().unwrap();
     assert!(partial.num_rows() >= 1024, "{}", partial.num_rows());
     assert_eq!(partial.num_columns(), 2);
     assert_eq!(column(&partial, "n")[0], json!(0));

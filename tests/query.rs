@@ -249,3 +249,29 @@ fn pipelines_apply_steps_one_after_another() {
     let bad = spec::from_json::<spec::PipelineSpec>("pipeline", r#"{"steps": [{"group": {}}]}"#).unwrap_err().to_string();
     assert!(bad.contains("unknown variant `group`"), "{bad}");
 }
+
+#[test]
+fn a_large_view_orders_a_prefix_first_and_the_rest_when_asked() {
+    let mut text = String::from("id,score\n");
+    for i in 0..60_000u64 {
+        text.push_str(&format!("{i},{}\n", (i * 7919) % 1000));
+    }
+    let load = || {
+        let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+        ingest.push(text.as_bytes()).unwrap();
+        QueryEngine::new(&ingest.finish().unwrap()).unwrap()
+    };
+    let spec = |offset: usize| json!({"sort": [{"column": "score", "descending": true}], "offset": offset, "limit": 5});
+    let mut lazy = load();
+    let (first, total) = page(&mut lazy, spec(0));
+    assert_eq!(total, 60_000);
+    assert!(lazy.cache_bytes() < 60_000 * 4, "only a prefix is ordered: {} bytes", lazy.cache_bytes());
+    let (far, _) = page(&mut lazy, spec(55_000));
+    assert_eq!(lazy.cache_bytes(), 60_000 * 4, "the whole view once a far page is asked");
+    let mut eager = load();
+    let (far_direct, _) = page(&mut eager, spec(55_000));
+    let (first_direct, _) = page(&mut eager, spec(0));
+    assert_eq!(far, far_direct);
+    assert_eq!(first, first_direct);
+    assert_eq!(first[0]["score"], json!(999));
+}

@@ -130,6 +130,9 @@ pub struct ColumnBuilder {
     text_values: usize,
     /// Dictionary size after the previous batch (to see how fast it grows).
     dictionary_len_before: usize,
+    /// The dictionary arrays last handed out, per chunk: re-pointed at a
+    /// longer dictionary in O(1) rather than checked again.
+    dictionary_views: Vec<Option<ArrayRef>>,
 }
 
 impl ColumnBuilder {
@@ -144,6 +147,7 @@ impl ColumnBuilder {
             text: TextEncoding::Dictionary(GlobalDictionary::new()),
             text_values: 0,
             dictionary_len_before: 0,
+            dictionary_views: Vec::new(),
         }
     }
 
@@ -319,9 +323,9 @@ impl ColumnBuilder {
                         }
                     }
                 }
-                let keys = PrimitiveArray::<Int32Type>::new(keys.into(), validity.finish());
-                let values = dictionary.values();
-                Arc::new(DictionaryArray::new(keys, values))
+                // Keys only: the dictionary's values are attached when the
+                // table is read (`arrays`), not copied for every batch.
+                Arc::new(PrimitiveArray::<Int32Type>::new(keys.into(), validity.finish()))
             }
             TextEncoding::Plain => {
                 let mut builder = BinaryBuilder::with_capacity(rows, rows * 8);
@@ -358,20 +362,9 @@ impl ColumnBuilder {
             self.maybe_drop_dictionary(encoded.values)?;
         }
         let storage = self.storage_type();
-        let values = match &mut self.text {
-            TextEncoding::Dictionary(d) if kind == ColumnKind::String => Some(d.values()),
-            _ => None,
-        };
         for chunk in &mut self.chunks {
             if chunk.data_type() != &storage {
                 *chunk = widen::to_storage(chunk, &storage)?;
-            }
-            // Keys keep their meaning as the dictionary grows: point every
-            // array at the newest (longest) values.
-            if let (Some(values), Some(dictionary)) = (&values, chunk.as_any_dictionary_opt()) {
-                if !Arc::ptr_eq(dictionary.values(), values) {
-                    *chunk = dictionary.with_values(values.clone());
-                }
             }
         }
         Ok(())
@@ -415,12 +408,15 @@ impl ColumnBuilder {
         if !(too_distinct || distinct > DICTIONARY_MAX_ENTRIES || dictionary.bytes() > DICTIONARY_MAX_BYTES) {
             return Ok(());
         }
+        let values = dictionary.values();
         for chunk in &mut self.chunks {
-            if chunk.as_any_dictionary_opt().is_some() {
-                *chunk = crate::arrays::decode_dictionary(chunk.as_ref())?;
-            }
+            *chunk = match chunk.data_type() {
+                DataType::Null => new_null_array(&DataType::Utf8, chunk.len()),
+                _ => crate::arrays::take(values.as_ref(), chunk.as_ref())?,
+            };
         }
         self.text = TextEncoding::Plain;
+        self.dictionary_views.clear();
         Ok(())
     }
 
@@ -443,15 +439,15 @@ impl ColumnBuilder {
             }
             Some(ColumnKind::String) => match &self.text {
                 TextEncoding::Plain => DataType::Utf8,
+                // Chunks hold the keys; `arrays` attaches the values.
                 TextEncoding::Dictionary(d) => {
-                    let keys = if d.len() <= 1 << 7 {
+                    if d.len() <= 1 << 7 {
                         DataType::Int8
                     } else if d.len() <= 1 << 15 {
                         DataType::Int16
                     } else {
                         DataType::Int32
-                    };
-                    DataType::Dictionary(Box::new(keys), Box::new(DataType::Utf8))
+                    }
                 }
             },
         }
@@ -459,12 +455,66 @@ impl ColumnBuilder {
 
     /// The column's arrays, one per batch, as the table shows them: a column
     /// with no values at all is an all-null string column.
-    pub fn arrays(&self) -> (DataType, Vec<ArrayRef>) {
-        match self.kind {
-            None => (DataType::Utf8, self.chunks.iter().map(|c| new_null_array(&DataType::Utf8, c.len())).collect()),
-            Some(_) => (self.storage_type(), self.chunks.clone()),
+    pub fn arrays(&mut self) -> Result<(DataType, Vec<ArrayRef>)> {
+        let storage = self.storage_type();
+        match (self.kind, &mut self.text) {
+            (None, _) => Ok((DataType::Utf8, self.chunks.iter().map(|c| new_null_array(&DataType::Utf8, c.len())).collect())),
+            (Some(ColumnKind::String), TextEncoding::Dictionary(dictionary)) => {
+                // One values array for every batch; a key means the same value
+                // in all of them, and a longer dictionary keeps earlier keys.
+                let values = dictionary.values();
+                let data_type = DataType::Dictionary(Box::new(storage), Box::new(DataType::Utf8));
+                self.dictionary_views.resize(self.chunks.len(), None);
+                let mut arrays = Vec::with_capacity(self.chunks.len());
+                for (keys, view) in self.chunks.iter().zip(self.dictionary_views.iter_mut()) {
+                    let array = match view.as_ref().and_then(|v| v.as_any_dictionary_opt().map(|d| (v, d))) {
+                        Some((v, d)) if v.data_type() == &data_type => {
+                            if Arc::ptr_eq(d.values(), &values) { v.clone() } else { d.with_values(values.clone()) }
+                        }
+                        _ => dictionary_of(keys, &values)?,
+                    };
+                    *view = Some(array.clone());
+                    arrays.push(array);
+                }
+                Ok((data_type, arrays))
+            }
+            (Some(_), _) => Ok((storage, self.chunks.clone())),
         }
     }
+
+    /// The column's type as the table shows it (see [`Self::arrays`]).
+    pub fn data_type(&self) -> DataType {
+        match (self.kind, &self.text) {
+            (None, _) => DataType::Utf8,
+            (Some(ColumnKind::String), TextEncoding::Dictionary(_)) => {
+                DataType::Dictionary(Box::new(self.storage_type()), Box::new(DataType::Utf8))
+            }
+            _ => self.storage_type(),
+        }
+    }
+
+    /// Bytes held by the column's arrays and its dictionary.
+    pub fn memory_bytes(&self) -> usize {
+        let dictionary = match &self.text {
+            TextEncoding::Dictionary(d) if self.kind == Some(ColumnKind::String) => d.memory_bytes(),
+            _ => 0,
+        };
+        crate::table::memory_bytes(self.chunks.iter().cloned()) + dictionary
+    }
+}
+
+/// Keys (of any key width, or all null) with dictionary values.
+fn dictionary_of(keys: &ArrayRef, values: &ArrayRef) -> Result<ArrayRef> {
+    use arrow_array::types::{Int16Type, Int8Type};
+    let keys = match keys.data_type() {
+        DataType::Null => new_null_array(&DataType::Int8, keys.len()),
+        _ => keys.clone(),
+    };
+    Ok(match keys.data_type() {
+        DataType::Int8 => Arc::new(DictionaryArray::try_new(keys.as_primitive::<Int8Type>().clone(), values.clone())?),
+        DataType::Int16 => Arc::new(DictionaryArray::try_new(keys.as_primitive::<Int16Type>().clone(), values.clone())?),
+        _ => Arc::new(DictionaryArray::try_new(keys.as_primitive::<Int32Type>().clone(), values.clone())?),
+    })
 }
 
 fn beyond_exact_float((lo, hi): (i64, i64)) -> bool {

@@ -33,6 +33,11 @@ impl GlobalDictionary {
         self.bytes.len()
     }
 
+    /// Bytes held: the strings, their offsets and the hash table.
+    pub fn memory_bytes(&self) -> usize {
+        self.bytes.capacity() + 4 * self.offsets.capacity() + 4 * self.table.capacity()
+    }
+
     /// The key of `value`, adding it if new. `value` must be valid UTF-8
     /// (the caller has checked it; [`Self::values`] relies on it).
     pub fn intern(&mut self, value: &[u8]) -> i32 {

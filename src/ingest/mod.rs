@@ -43,7 +43,7 @@ use records::{RawBatch, RecordReader, Step};
 use warnings::WarningLog;
 
 use crate::error::{QuiverError, Result};
-use crate::table::{self, Table};
+use crate::table::Table;
 
 /// Rows in the first batch: small, so the first rows are readable at once.
 const FIRST_BATCH_ROWS: usize = 1024;
@@ -146,16 +146,39 @@ impl Ingest {
             }
             self.log.unclosed_quote_line = Some(line);
         }
-        let table = parser.table().compacted()?;
+        let table = parser.table()?.compacted()?;
         self.check_memory_of(table.memory_bytes() as u64)?;
         Ok(table)
     }
 
     /// The rows loaded so far, as a table (whole batches only).
-    pub fn snapshot(&self) -> Table {
-        match &self.phase {
+    pub fn snapshot(&mut self) -> Result<Table> {
+        match &mut self.phase {
             Phase::Parsing(parser) => parser.table(),
-            _ => Table::empty(),
+            _ => Ok(Table::empty()),
+        }
+    }
+
+    /// The columns as a snapshot would show them (cheap: no arrays built).
+    pub fn column_infos(&self) -> Vec<crate::table::ColumnInfo> {
+        let Phase::Parsing(parser) = &self.phase else { return Vec::new() };
+        let fields: Vec<Field> = parser.columns.iter().map(|c| Field::new(c.name(), c.data_type(), true)).collect();
+        Table::new(Arc::new(Schema::new(fields)), Vec::new()).column_infos()
+    }
+
+    /// Rows in whole batches: what a snapshot would hold (cheap).
+    pub fn rows_readable(&self) -> usize {
+        match &self.phase {
+            Phase::Parsing(parser) => parser.rows_frozen,
+            _ => 0,
+        }
+    }
+
+    /// Bytes of Arrow memory built so far (cheap).
+    pub fn memory_bytes(&self) -> u64 {
+        match &self.phase {
+            Phase::Parsing(parser) => parser.memory_bytes,
+            _ => 0,
         }
     }
 
@@ -330,15 +353,15 @@ impl Parser {
         self.rows_frozen += self.batch.rows();
         self.batches_frozen += 1;
         self.batch.clear();
-        self.memory_bytes = table::memory_bytes(self.columns.iter().flat_map(|c| c.arrays().1)) as u64;
+        self.memory_bytes = self.columns.iter().map(ColumnBuilder::memory_bytes).sum::<usize>() as u64;
         Ok(())
     }
 
-    fn table(&self) -> Table {
+    fn table(&mut self) -> Result<Table> {
         let mut fields = Vec::with_capacity(self.columns.len());
         let mut arrays = Vec::with_capacity(self.columns.len());
-        for column in &self.columns {
-            let (data_type, chunks) = column.arrays();
+        for column in &mut self.columns {
+            let (data_type, chunks) = column.arrays()?;
             fields.push(Field::new(column.name(), data_type, true));
             arrays.push(chunks);
         }
@@ -346,9 +369,9 @@ impl Parser {
         let batches = (0..self.batches_frozen)
             .map(|i| {
                 let columns = arrays.iter().map(|chunks| chunks[i].clone()).collect();
-                RecordBatch::try_new(schema.clone(), columns).expect("every column has one array per batch")
+                RecordBatch::try_new(schema.clone(), columns)
             })
-            .collect();
-        Table::new(schema, batches)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Table::new(schema, batches))
     }
 }

@@ -1,7 +1,7 @@
 //! Converting a column's earlier arrays when its type widens or its storage
-//! changes: integers to wider integers or to floats, dates to timestamps,
-//! dictionary keys to wider keys, all-null placeholders to typed nulls, and
-//! any value to its text.
+//! changes: integers (and dictionary keys) to wider integers or to floats,
+//! dates to timestamps, all-null placeholders to typed nulls, and any value
+//! to its text.
 //!
 //! Written on arrow-array's `unary` kernel rather than with arrow-cast: these
 //! few conversions are all the lattice needs, and arrow-cast's full cast
@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    ArrowDictionaryKeyType, Date32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    Date32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
     TimestampMicrosecondType,
 };
-use arrow_array::{new_null_array, Array, ArrayRef, DictionaryArray, Int64Array, StringArray};
+use arrow_array::{new_null_array, Array, ArrayRef, Int64Array, StringArray};
 use arrow_schema::DataType;
 
 use super::options::ColumnKind;
@@ -43,24 +43,8 @@ pub fn to_storage(chunk: &ArrayRef, storage: &DataType) -> Result<ArrayRef> {
         (DataType::Timestamp(_, _), DataType::Timestamp(_, zone)) => {
             Arc::new(chunk.as_primitive::<TimestampMicrosecondType>().clone().with_timezone_opt(zone.clone()))
         }
-        (DataType::Dictionary(_, _), DataType::Dictionary(keys, _)) => {
-            let dictionary = chunk.as_any_dictionary();
-            let new_keys = from_int64(&as_int64(dictionary.keys()), keys);
-            let values = dictionary.values().clone();
-            match keys.as_ref() {
-                DataType::Int8 => dictionary_of::<Int8Type>(new_keys, values)?,
-                DataType::Int16 => dictionary_of::<Int16Type>(new_keys, values)?,
-                DataType::Int32 => dictionary_of::<Int32Type>(new_keys, values)?,
-                other => unreachable!("dictionary keys of type {other}"),
-            }
-        }
         _ => unreachable!("no conversion from {from} to {storage} in the type lattice"),
     })
-}
-
-fn dictionary_of<K: ArrowDictionaryKeyType>(keys: ArrayRef, values: ArrayRef) -> Result<ArrayRef> {
-    let keys = keys.as_primitive::<K>().clone();
-    Ok(Arc::new(DictionaryArray::<K>::try_new(keys, values)?))
 }
 
 /// Any integer array as i64 values.
@@ -134,16 +118,6 @@ mod tests {
         let t = to_storage(&a, &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))).unwrap();
         assert_eq!(t.as_primitive::<TimestampMicrosecondType>().value(0), MICROS_PER_DAY);
         assert!(t.is_null(1));
-    }
-
-    #[test]
-    fn dictionary_keys_widen() {
-        let values: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
-        let keys = Int8Array::from(vec![Some(1), None, Some(0)]);
-        let d: ArrayRef = Arc::new(DictionaryArray::new(keys, values));
-        let wide = to_storage(&d, &DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8))).unwrap();
-        let wide = wide.as_dictionary::<Int16Type>();
-        assert_eq!(wide.keys(), &Int16Array::from(vec![Some(1), None, Some(0)]));
     }
 
     #[test]

@@ -305,7 +305,7 @@ pub fn aggregate_query(batch: &RecordBatch, spec: &AggregateSpec) -> Result<Aggr
     }
     let total_groups = result.num_rows();
     if !spec.sort.is_empty() {
-        let order = UInt32Array::from(sort::sort(&result, &spec.sort, None)?);
+        let order = UInt32Array::from(sort::sort(&result, &spec.sort, None, None)?);
         result = crate::arrays::take_record_batch(&result, &order)?;
     }
     let start = offset.min(total_groups);

@@ -69,7 +69,7 @@ impl QueryEngine {
         let offset = non_negative("offset", spec.offset)?;
         let limit = non_negative("limit", spec.limit)?;
         let projected = project(&self.batch, spec.columns.as_deref())?;
-        let view = self.view(spec.filter.as_ref(), &spec.sort)?;
+        let view = self.view(spec.filter.as_ref(), &spec.sort, Some((offset, limit)))?;
         Ok(Page { batch: view.slice(offset, limit).take(&projected)?, total: view.total, offset })
     }
 
@@ -91,7 +91,7 @@ impl QueryEngine {
                 Step::Select(columns) => project(&batch, Some(columns))?,
                 Step::Derive(derive) => expr::derive(&batch, &derive.name, &derive.expr)?,
                 Step::Sort(keys) => {
-                    let order = arrow_array::UInt32Array::from(sort::sort(&batch, keys, None)?);
+                    let order = arrow_array::UInt32Array::from(sort::sort(&batch, keys, None, None)?);
                     crate::arrays::take_record_batch(&batch, &order)?
                 }
                 Step::Slice(slice) => {
@@ -107,7 +107,7 @@ impl QueryEngine {
     /// A cursor over the view as CSV or Arrow IPC chunks.
     pub fn export(&mut self, spec: &ExportSpec) -> Result<Export> {
         let projected = project(&self.batch, spec.columns.as_deref())?;
-        let view = self.view(spec.filter.as_ref(), &spec.sort)?;
+        let view = self.view(spec.filter.as_ref(), &spec.sort, None)?;
         Export::new(projected, view, spec.format, spec.chunk_rows.unwrap_or(65_536).max(1))
     }
 
@@ -121,10 +121,19 @@ impl QueryEngine {
         self.views.memory_bytes()
     }
 
-    fn view(&mut self, filter: Option<&Filter>, sort: &[SortKey]) -> Result<Arc<View>> {
+    /// The view for (filter, sort), cached; `page` is the (offset, limit)
+    /// about to be read, `None` for all of it. A cached view that orders only
+    /// a prefix too short for the page is rebuilt in full.
+    fn view(&mut self, filter: Option<&Filter>, sort: &[SortKey], page: Option<(usize, usize)>) -> Result<Arc<View>> {
         let key = serde_json::to_string(&(filter, sort)).expect("specs serialise");
         let batch = &self.batch;
-        self.views.get_or_build(key, || View::build(batch, filter, sort))
+        let needed = page.map(|(offset, limit)| offset.saturating_add(limit));
+        let view = self.views.get_or_build(key.clone(), || View::build(batch, filter, sort, needed))?;
+        let (offset, limit) = page.unwrap_or((0, usize::MAX));
+        if view.covers(offset, limit) {
+            return Ok(view);
+        }
+        Ok(self.views.insert(key, View::build(batch, filter, sort, None)?))
     }
 }
 

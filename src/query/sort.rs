@@ -26,33 +26,54 @@ use super::filter::column;
 use super::spec::{NullsOrder, SortKey};
 use crate::error::Result;
 
-/// `rows` (all rows when `None`) in the order `keys` give.
-pub fn sort(batch: &RecordBatch, keys: &[SortKey], rows: Option<Vec<u32>>) -> Result<Vec<u32>> {
+/// `rows` (all rows when `None`) in the order `keys` give; with `limit`,
+/// only the first `limit` of them (found without sorting the rest).
+pub fn sort(batch: &RecordBatch, keys: &[SortKey], rows: Option<Vec<u32>>, limit: Option<usize>) -> Result<Vec<u32>> {
     let rows = rows.unwrap_or_else(|| (0..batch.num_rows() as u32).collect());
     if keys.is_empty() {
+        let mut rows = rows;
+        rows.truncate(limit.unwrap_or(usize::MAX));
         return Ok(rows);
     }
     let mut codes = Vec::with_capacity(keys.len());
     for key in keys {
         match order_codes(column(batch, &key.column)?, key) {
             Some(c) => codes.push(c),
-            None => return sort_by_rows(batch, keys, rows),
+            None => return sort_by_rows(batch, keys, rows, limit),
         }
     }
+    // Contiguous tuples of codes (nulls folded in) sort fastest; the row
+    // index last makes equal keys keep file order.
     Ok(match codes.as_slice() {
-        [only] => sort_one(rows, only),
-        [a, b] => {
-            let mut keyed: Vec<(u128, u128, u32)> = rows.iter().map(|&r| (a.wide(r), b.wide(r), r)).collect();
-            keyed.sort_unstable();
-            keyed.into_iter().map(|k| k.2).collect()
-        }
-        [a, b, c] => {
-            let mut keyed: Vec<(u128, u128, u128, u32)> = rows.iter().map(|&r| (a.wide(r), b.wide(r), c.wide(r), r)).collect();
-            keyed.sort_unstable();
-            keyed.into_iter().map(|k| k.3).collect()
-        }
-        _ => sort_many(rows, &codes),
+        [a] => first(rows.iter().map(|&r| (a.wide(r), r)).collect(), limit).into_iter().map(|k| k.1).collect(),
+        [a, b] => first(rows.iter().map(|&r| (a.wide(r), b.wide(r), r)).collect(), limit).into_iter().map(|k| k.2).collect(),
+        [a, b, c] => first(rows.iter().map(|&r| (a.wide(r), b.wide(r), c.wide(r), r)).collect(), limit)
+            .into_iter()
+            .map(|k| k.3)
+            .collect(),
+        _ => first_by(rows, limit, |&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            codes.iter().map(|k| k.compare(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal).then(a.cmp(&b))
+        }),
     })
+}
+
+/// The smallest `limit` items in order (all of them when `None`):
+/// `select_nth_unstable` puts them first in O(n), then only they are sorted.
+fn first<T: Ord>(items: Vec<T>, limit: Option<usize>) -> Vec<T> {
+    first_by(items, limit, T::cmp)
+}
+
+fn first_by<T>(mut items: Vec<T>, limit: Option<usize>, mut compare: impl FnMut(&T, &T) -> Ordering) -> Vec<T> {
+    if let Some(k) = limit.filter(|&k| k < items.len()) {
+        if k == 0 {
+            return Vec::new();
+        }
+        items.select_nth_unstable_by(k - 1, &mut compare);
+        items.truncate(k);
+    }
+    items.sort_unstable_by(compare);
+    items
 }
 
 /// A sort key as one `u64` per row whose unsigned order is the wanted order
@@ -155,30 +176,7 @@ pub(crate) fn float_order(v: f64) -> u64 {
     }
 }
 
-/// One key: `(code, row)` pairs sort with `sort_unstable`, so equal codes
-/// keep row order; nulls are set aside and put first or last.
-fn sort_one(rows: Vec<u32>, key: &OrderCodes) -> Vec<u32> {
-    let (valid, nulls): (Vec<u32>, Vec<u32>) = rows.into_iter().partition(|&r| !key.is_null(r as usize));
-    let mut pairs: Vec<(u64, u32)> = valid.iter().map(|&r| (key.codes[r as usize], r)).collect();
-    pairs.sort_unstable();
-    let sorted = pairs.into_iter().map(|(_, r)| r);
-    if key.nulls_first {
-        nulls.into_iter().chain(sorted).collect()
-    } else {
-        sorted.chain(nulls).collect()
-    }
-}
-
-/// Several keys: compared key by key, ties broken by row (stable).
-fn sort_many(mut rows: Vec<u32>, keys: &[OrderCodes]) -> Vec<u32> {
-    rows.sort_unstable_by(|&a, &b| {
-        let (a, b) = (a as usize, b as usize);
-        keys.iter().map(|k| k.compare(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal).then(a.cmp(&b))
-    });
-    rows
-}
-
-fn sort_by_rows(batch: &RecordBatch, keys: &[SortKey], mut rows: Vec<u32>) -> Result<Vec<u32>> {
+fn sort_by_rows(batch: &RecordBatch, keys: &[SortKey], rows: Vec<u32>, limit: Option<usize>) -> Result<Vec<u32>> {
     let mut fields = Vec::with_capacity(keys.len());
     let mut columns = Vec::with_capacity(keys.len());
     for key in keys {
@@ -189,8 +187,7 @@ fn sort_by_rows(batch: &RecordBatch, keys: &[SortKey], mut rows: Vec<u32>) -> Re
     }
     let converter = RowConverter::new(fields)?;
     let encoded = converter.convert_columns(&columns)?;
-    rows.sort_unstable_by(|&a, &b| encoded.row(a as usize).cmp(&encoded.row(b as usize)).then(a.cmp(&b)));
-    Ok(rows)
+    Ok(first_by(rows, limit, |&a, &b| encoded.row(a as usize).cmp(&encoded.row(b as usize)).then(a.cmp(&b))))
 }
 
 /// The column as it should compare: text lower-cased when case is ignored,
@@ -245,8 +242,8 @@ mod tests {
     #[test]
     fn floats_sort_numerically_with_nulls_and_nan_placed() {
         let b = batch(vec![("x", Arc::new(Float64Array::from(vec![Some(2.0), None, Some(f64::NAN), Some(-1.0), Some(-0.0), Some(0.0), Some(2.0)])))]);
-        assert_eq!(sort(&b, &[key("x", false, NullsOrder::Last)], None).unwrap(), [3, 4, 5, 0, 6, 2, 1]);
-        assert_eq!(sort(&b, &[key("x", true, NullsOrder::First)], None).unwrap(), [1, 2, 0, 6, 4, 5, 3]);
+        assert_eq!(sort(&b, &[key("x", false, NullsOrder::Last)], None, None).unwrap(), [3, 4, 5, 0, 6, 2, 1]);
+        assert_eq!(sort(&b, &[key("x", true, NullsOrder::First)], None, None).unwrap(), [1, 2, 0, 6, 4, 5, 3]);
     }
 
     #[test]
@@ -255,7 +252,7 @@ mod tests {
             ("s", dictionary(&[Some("b"), Some("a"), Some("B"), None, Some("a")])),
             ("n", Arc::new(Int32Array::from(vec![1, 2, 3, 4, 1]))),
         ]);
-        let by = |keys: &[SortKey]| sort(&b, keys, None).unwrap();
+        let by = |keys: &[SortKey]| sort(&b, keys, None, None).unwrap();
         assert_eq!(by(&[key("s", false, NullsOrder::Last)]), [2, 1, 4, 0, 3]);
         assert_eq!(by(&[key("s", false, NullsOrder::Last), key("n", false, NullsOrder::Last)]), [2, 4, 1, 0, 3]);
         let ci = SortKey { case_insensitive: true, ..key("s", false, NullsOrder::First) };
@@ -264,8 +261,20 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_gives_the_same_first_rows() {
+        let values: Vec<Option<f64>> = (0..1000).map(|i| if i % 7 == 0 { None } else { Some(((i * 37) % 101) as f64) }).collect();
+        let b = batch(vec![("x", Arc::new(Float64Array::from(values)))]);
+        for keys in [vec![key("x", false, NullsOrder::Last)], vec![key("x", true, NullsOrder::First)]] {
+            let all = sort(&b, &keys, None, None).unwrap();
+            for k in [0, 1, 10, 143, 999, 1000, 5000] {
+                assert_eq!(sort(&b, &keys, None, Some(k)).unwrap(), all[..k.min(1000)], "{k}");
+            }
+        }
+    }
+
+    #[test]
     fn a_subset_of_rows_sorts_too() {
         let b = batch(vec![("n", Arc::new(Int32Array::from(vec![5, 4, 3, 2, 1])))]);
-        assert_eq!(sort(&b, &[key("n", false, NullsOrder::Last)], Some(vec![0, 2, 4])).unwrap(), [4, 2, 0]);
+        assert_eq!(sort(&b, &[key("n", false, NullsOrder::Last)], Some(vec![0, 2, 4]), None).unwrap(), [4, 2, 0]);
     }
 }

@@ -12,15 +12,24 @@ use super::sort;
 use super::spec::{Filter, SortKey};
 use crate::error::Result;
 
+/// A sorted view orders only its first rows when a page near the start is
+/// all that was asked for: twice the rows needed, and at least this many, so
+/// the next pages come from it too.
+const PREFIX_MIN: usize = 10_000;
+
 /// The rows of a view, in order. `None` means every row in file order.
 pub struct View {
     pub rows: Option<UInt32Array>,
     pub total: usize,
+    /// Whether `rows` orders the whole view, not only its first rows.
+    pub complete: bool,
 }
 
 impl View {
-    /// Computes the view of `batch` for `filter` and `sort`.
-    pub fn build(batch: &RecordBatch, filter: Option<&Filter>, keys: &[SortKey]) -> Result<View> {
+    /// Computes the view of `batch` for `filter` and `sort`. With `needed`
+    /// (the end of the page asked for), a large sorted view orders only a
+    /// prefix (a top-k selection, O(n), instead of a full sort).
+    pub fn build(batch: &RecordBatch, filter: Option<&Filter>, keys: &[SortKey], needed: Option<usize>) -> Result<View> {
         let selected: Option<Vec<u32>> = match filter {
             None => None,
             Some(f) => {
@@ -29,10 +38,17 @@ impl View {
             }
         };
         if selected.is_none() && keys.is_empty() {
-            return Ok(View { rows: None, total: batch.num_rows() });
+            return Ok(View { rows: None, total: batch.num_rows(), complete: true });
         }
-        let rows = sort::sort(batch, keys, selected)?;
-        Ok(View { total: rows.len(), rows: Some(UInt32Array::from(rows)) })
+        let total = selected.as_ref().map_or(batch.num_rows(), Vec::len);
+        let prefix = needed.map(|n| n.saturating_mul(2).max(PREFIX_MIN)).filter(|&k| !keys.is_empty() && k < total / 4);
+        let rows = sort::sort(batch, keys, selected, prefix)?;
+        Ok(View { total, rows: Some(UInt32Array::from(rows)), complete: prefix.is_none() })
+    }
+
+    /// Whether rows `offset .. offset + limit` are in the ordered part.
+    pub fn covers(&self, offset: usize, limit: usize) -> bool {
+        self.complete || offset >= self.total || offset.saturating_add(limit) <= self.rows.as_ref().map_or(0, |r| r.len())
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -41,8 +57,9 @@ impl View {
 
     /// Rows `offset .. offset + limit` of the view, as indices into the table.
     pub fn slice(&self, offset: usize, limit: usize) -> RowRange {
-        let start = offset.min(self.total);
-        let len = limit.min(self.total - start);
+        let ordered = if self.complete { self.total } else { self.rows.as_ref().map_or(0, |r| r.len()) };
+        let start = offset.min(ordered);
+        let len = limit.min(ordered - start);
         match &self.rows {
             None => RowRange::Contiguous { start, len },
             Some(rows) => RowRange::Indices(rows.slice(start, len)),
@@ -85,6 +102,16 @@ impl ViewCache {
         ViewCache { entries: Vec::new(), capacity_bytes, clock: 0 }
     }
 
+    /// Caches `view` under `key` (replacing a partial one), and returns it.
+    pub fn insert(&mut self, key: String, view: View) -> Arc<View> {
+        self.entries.retain(|e| e.key != key);
+        self.clock += 1;
+        let view = Arc::new(view);
+        self.entries.push(Entry { key, view: view.clone(), last_used: self.clock });
+        self.evict();
+        view
+    }
+
     /// The cached view for `key`, or the one `build` makes (then cached).
     pub fn get_or_build(&mut self, key: String, build: impl FnOnce() -> Result<View>) -> Result<Arc<View>> {
         self.clock += 1;
@@ -94,11 +121,15 @@ impl ViewCache {
         }
         let view = Arc::new(build()?);
         self.entries.push(Entry { key, view: view.clone(), last_used: self.clock });
+        self.evict();
+        Ok(view)
+    }
+
+    fn evict(&mut self) {
         while self.memory_bytes() > self.capacity_bytes && self.entries.len() > 1 {
             let oldest = (0..self.entries.len()).min_by_key(|&i| self.entries[i].last_used).expect("not empty");
             self.entries.swap_remove(oldest);
         }
-        Ok(view)
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -119,7 +150,7 @@ mod tests {
     use super::*;
 
     fn view(rows: usize) -> View {
-        View { rows: Some((0..rows as u32).collect()), total: rows }
+        View { rows: Some((0..rows as u32).collect()), total: rows, complete: true }
     }
 
     #[test]

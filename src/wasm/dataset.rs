@@ -51,8 +51,11 @@ struct State {
 impl State {
     fn table(&mut self) -> &Table {
         if self.status == Status::Loading && self.ingest.batches_built() != self.snapshot_batches {
-            self.set_table(self.ingest.snapshot());
-            self.snapshot_batches = self.ingest.batches_built();
+            // A snapshot that cannot be built leaves the previous one.
+            if let Ok(table) = self.ingest.snapshot() {
+                self.set_table(table);
+                self.snapshot_batches = self.ingest.batches_built();
+            }
         }
         &self.table
     }
@@ -101,7 +104,8 @@ impl State {
 
     /// Ends a load early: the whole batches loaded so far stay readable.
     fn stop(&mut self, status: Status) {
-        self.set_table(self.ingest.snapshot());
+        let table = self.ingest.snapshot().unwrap_or_else(|_| Table::empty());
+        self.set_table(table);
         self.status = status;
     }
 
@@ -269,19 +273,33 @@ impl Dataset {
     /// The columns (while loading: as inferred so far).
     #[wasm_bindgen(getter, unchecked_return_type = "ColumnInfo[]")]
     pub fn schema(&self) -> JsValue {
-        to_js(&self.state.borrow_mut().table().column_infos())
+        let mut state = self.state.borrow_mut();
+        if state.status == Status::Loading {
+            return to_js(&state.ingest.column_infos());
+        }
+        to_js(&state.table().column_infos())
     }
 
     /// Rows readable now (while loading: those in complete batches).
     #[wasm_bindgen(getter, js_name = numRows)]
     pub fn num_rows(&self) -> f64 {
-        self.state.borrow_mut().table().num_rows() as f64
+        let state = self.state.borrow();
+        // While loading, counted without building a snapshot (cheap enough
+        // to ask on every progress report).
+        if state.status == Status::Loading {
+            return state.ingest.rows_readable() as f64;
+        }
+        state.table.num_rows() as f64
     }
 
     /// Bytes of Arrow memory the table holds.
     #[wasm_bindgen(getter, js_name = memoryBytes)]
     pub fn memory_bytes(&self) -> f64 {
-        self.state.borrow_mut().table().memory_bytes() as f64
+        let state = self.state.borrow();
+        if state.status == Status::Loading {
+            return state.ingest.memory_bytes() as f64;
+        }
+        state.table.memory_bytes() as f64
     }
 
     /// Bytes of the file read so far.
