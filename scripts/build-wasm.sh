@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 out=pkg/quiver_bg.wasm
-if [ "${1:-}" != "--force" ] && [ -f "$out" ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$out" -print -quit)" ]; then
+if [ "${1:-}" != "--force" ] && [ -f "$out" ] && [ -z "$(find src Cargo.toml Cargo.lock .cargo -newer "$out" -print -quit)" ]; then
   exit 0
 fi
 

@@ -40,7 +40,7 @@ pub fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
     batch.column_by_name(name).ok_or_else(|| QuiverError::UnknownColumn(name.to_string()))
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Comparison {
     Eq,
     NotEq,
@@ -136,20 +136,43 @@ fn compare(batch: &RecordBatch, name: &str, op: Comparison, value: &serde_json::
     };
     // Nulls compare as unknown (null), as in SQL.
     Ok(match &scalar {
-        Scalar::Integer(v) => match array.data_type() {
-            DataType::Int8 => each_bit(array.as_primitive::<Int8Type>(), |x| test((x as i64).cmp(v))),
-            DataType::Int16 => each_bit(array.as_primitive::<Int16Type>(), |x| test((x as i64).cmp(v))),
-            DataType::Int32 => each_bit(array.as_primitive::<Int32Type>(), |x| test((x as i64).cmp(v))),
-            _ => each_bit(&domain::integers(array), |x| test(x.cmp(v))),
-        },
-        Scalar::Micros(v) => each_bit(&domain::micros(array), |x| test(x.cmp(v))),
+        Scalar::Integer(v) => {
+            let v = *v;
+            match array.data_type() {
+                DataType::Int8 => each_cmp(array.as_primitive::<Int8Type>(), op, move |x| (x as i64).cmp(&v)),
+                DataType::Int16 => each_cmp(array.as_primitive::<Int16Type>(), op, move |x| (x as i64).cmp(&v)),
+                DataType::Int32 => each_cmp(array.as_primitive::<Int32Type>(), op, move |x| (x as i64).cmp(&v)),
+                _ => each_cmp(&domain::integers(array), op, move |x| x.cmp(&v)),
+            }
+        }
+        Scalar::Micros(v) => {
+            let v = *v;
+            each_cmp(&domain::micros(array), op, move |x| x.cmp(&v))
+        }
         Scalar::Float(v) => {
             let v = canonical(*v);
-            each_bit(&domain::floats(array), |x| test(canonical(x).total_cmp(&v)))
+            each_cmp(&domain::floats(array), op, move |x| canonical(x).total_cmp(&v))
         }
         Scalar::Boolean(v) => domain::booleans(array).iter().map(|x| x.map(|x| test(x.cmp(v)))).collect(),
         Scalar::Text(v) => on_text(array, |values| Ok(values.iter().map(|x| x.map(|x| test(x.cmp(v.as_str())))).collect()))?,
     })
+}
+
+/// `cmp` of every value against the operand, one loop per operator so the
+/// operator is not decided again for every value.
+fn each_cmp<T: ArrowPrimitiveType>(
+    array: &PrimitiveArray<T>,
+    op: Comparison,
+    cmp: impl Fn(T::Native) -> std::cmp::Ordering + Copy,
+) -> BooleanArray {
+    match op {
+        Comparison::Eq => each_bit(array, move |x| cmp(x).is_eq()),
+        Comparison::NotEq => each_bit(array, move |x| cmp(x).is_ne()),
+        Comparison::Lt => each_bit(array, move |x| cmp(x).is_lt()),
+        Comparison::LtEq => each_bit(array, move |x| cmp(x).is_le()),
+        Comparison::Gt => each_bit(array, move |x| cmp(x).is_gt()),
+        Comparison::GtEq => each_bit(array, move |x| cmp(x).is_ge()),
+    }
 }
 
 /// `test` of every value (nulls stay null), straight into a bitmap.
@@ -280,10 +303,15 @@ fn text_match(
 /// null key or a null answer is null).
 fn spread<K: ArrowPrimitiveType>(keys: &PrimitiveArray<K>, per_value: &BooleanArray) -> BooleanArray {
     let index = |i: usize| keys.values()[i].as_usize();
-    let values = BooleanBuffer::collect_bool(keys.len(), |i| keys.is_valid(i) && per_value.value(index(i)));
+    // A table of answers by key; a null key's slot holds no meaningful key,
+    // but its bit is masked by the null buffer below.
+    let table: Vec<bool> = (0..per_value.len()).map(|k| per_value.is_valid(k) && per_value.value(k)).collect();
+    let values = BooleanBuffer::collect_bool(keys.len(), |i| table.get(index(i)).copied().unwrap_or(false));
     let nulls = match per_value.null_count() {
         0 => keys.nulls().cloned(),
-        _ => Some(NullBuffer::from_iter((0..keys.len()).map(|i| keys.is_valid(i) && per_value.is_valid(index(i))))),
+        _ => Some(NullBuffer::from_iter(
+            (0..keys.len()).map(|i| keys.is_valid(i) && per_value.is_valid(index(i).min(per_value.len().saturating_sub(1)))),
+        )),
     };
     BooleanArray::new(values, nulls)
 }

@@ -16,7 +16,10 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::types::{
+    Date32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
+};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch, StringArray};
 use arrow_buffer::NullBuffer;
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, SortOptions};
@@ -45,7 +48,7 @@ pub fn sort(batch: &RecordBatch, keys: &[SortKey], rows: Option<Vec<u32>>, limit
     // Contiguous tuples of codes (nulls folded in) sort fastest; the row
     // index last makes equal keys keep file order.
     Ok(match codes.as_slice() {
-        [a] => first(rows.iter().map(|&r| (a.wide(r), r)).collect(), limit).into_iter().map(|k| k.1).collect(),
+        [a] => sort_one(rows, a, limit),
         [a, b] => first(rows.iter().map(|&r| (a.wide(r), b.wide(r), r)).collect(), limit).into_iter().map(|k| k.2).collect(),
         [a, b, c] => first(rows.iter().map(|&r| (a.wide(r), b.wide(r), c.wide(r), r)).collect(), limit)
             .into_iter()
@@ -56,6 +59,31 @@ pub fn sort(batch: &RecordBatch, keys: &[SortKey], rows: Option<Vec<u32>>, limit
             codes.iter().map(|k| k.compare(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal).then(a.cmp(&b))
         }),
     })
+}
+
+/// One key: `(code, row)` pairs (16 bytes a row) with nulls set aside and
+/// put first or last.
+fn sort_one(rows: Vec<u32>, key: &OrderCodes, limit: Option<usize>) -> Vec<u32> {
+    let (valid, nulls): (Vec<u32>, Vec<u32>) = rows.into_iter().partition(|&r| !key.is_null(r as usize));
+    let want = limit.unwrap_or(usize::MAX);
+    let ordered = |cap: usize| -> Vec<u32> {
+        let pairs: Vec<(u64, u32)> = valid.iter().map(|&r| (key.code(r as usize), r)).collect();
+        first(pairs, Some(cap).filter(|&c| c < valid.len())).into_iter().map(|p| p.1).collect()
+    };
+    let mut out: Vec<u32> = if key.nulls_first {
+        let mut out = nulls;
+        out.truncate(want);
+        if out.len() < want {
+            out.extend(ordered(want - out.len()));
+        }
+        out
+    } else {
+        let mut out = ordered(want);
+        out.extend(nulls.into_iter().take(want.saturating_sub(out.len())));
+        out
+    };
+    out.truncate(want);
+    out
 }
 
 /// The smallest `limit` items in order (all of them when `None`):
@@ -76,18 +104,21 @@ fn first_by<T>(mut items: Vec<T>, limit: Option<usize>, mut compare: impl FnMut(
     items
 }
 
-/// A sort key as one `u64` per row whose unsigned order is the wanted order
-/// (direction applied), plus where its nulls go.
+/// A sort key as a `u64` per row whose unsigned order is the wanted order
+/// (direction applied), plus where its nulls go. Codes are computed when
+/// asked, from the column itself: a sort of a few selected rows of a large
+/// table touches only those rows.
 pub(crate) struct OrderCodes {
-    codes: Vec<u64>,
+    code: Box<dyn Fn(usize) -> u64>,
     nulls: Option<NullBuffer>,
     nulls_first: bool,
 }
 
 impl OrderCodes {
     /// The row's code (meaningless for a null row).
+    #[inline]
     pub(crate) fn code(&self, row: usize) -> u64 {
-        self.codes[row]
+        (self.code)(row)
     }
 
     /// The code with null placement folded in above it: sorting these
@@ -101,7 +132,7 @@ impl OrderCodes {
         if self.is_null(row) {
             null_rank << 64
         } else {
-            null_rank << 64 | self.codes[row] as u128
+            null_rank << 64 | self.code(row) as u128
         }
     }
 
@@ -113,7 +144,7 @@ impl OrderCodes {
     #[inline]
     fn compare(&self, a: usize, b: usize) -> Ordering {
         match (self.is_null(a), self.is_null(b)) {
-            (false, false) => self.codes[a].cmp(&self.codes[b]),
+            (false, false) => self.code(a).cmp(&self.code(b)),
             (true, true) => Ordering::Equal,
             (true, false) => if self.nulls_first { Ordering::Less } else { Ordering::Greater },
             (false, true) => if self.nulls_first { Ordering::Greater } else { Ordering::Less },
@@ -125,20 +156,32 @@ impl OrderCodes {
 /// of each distinct value); `None` for plain text.
 pub(crate) fn order_codes(array: &ArrayRef, key: &SortKey) -> Option<OrderCodes> {
     const SIGN: u64 = 1 << 63;
-    let codes: Vec<u64> = match Kind::of(array.data_type()) {
-        Kind::Integer => domain::integers(array).values().iter().map(|&v| v as u64 ^ SIGN).collect(),
-        Kind::Time => domain::micros(array).values().iter().map(|&v| v as u64 ^ SIGN).collect(),
-        Kind::Float => domain::floats(array).values().iter().map(|&v| float_order(v)).collect(),
-        Kind::Boolean => array.as_boolean().values().iter().map(u64::from).collect(),
-        Kind::Text => {
+    let flip = if key.descending { u64::MAX } else { 0 };
+    fn typed<T: ArrowPrimitiveType>(array: &ArrayRef, f: impl Fn(T::Native) -> u64 + 'static) -> Box<dyn Fn(usize) -> u64> {
+        let values = array.as_primitive::<T>().values().clone();
+        Box::new(move |row| f(values[row]))
+    }
+    let code: Box<dyn Fn(usize) -> u64> = match array.data_type() {
+        DataType::Int8 => typed::<Int8Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
+        DataType::Int16 => typed::<Int16Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
+        DataType::Int32 => typed::<Int32Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
+        DataType::Int64 => typed::<Int64Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
+        DataType::Float64 => typed::<Float64Type>(array, move |v| float_order(v) ^ flip),
+        DataType::Date32 => typed::<Date32Type>(array, move |v| (v as i64 as u64 ^ SIGN) ^ flip),
+        DataType::Timestamp(_, _) => typed::<TimestampMicrosecondType>(array, move |v| (v as u64 ^ SIGN) ^ flip),
+        DataType::Boolean => {
+            let values = array.as_boolean().values().clone();
+            Box::new(move |row| values.value(row) as u64 ^ flip)
+        }
+        _ if Kind::of(array.data_type()) == Kind::Text => {
             let dictionary = array.as_any_dictionary_opt()?;
             let ranks = text_ranks(dictionary.values().as_string::<i32>(), key.case_insensitive);
-            let keys = domain::integers(&dictionary.keys().slice(0, array.len()));
-            keys.values().iter().map(|&k| ranks[k.max(0) as usize]).collect()
+            let keys = domain::integers(&dictionary.keys().slice(0, array.len())).values().clone();
+            Box::new(move |row| ranks[keys[row].max(0) as usize] ^ flip)
         }
+        _ => return None,
     };
-    let codes = if key.descending { codes.into_iter().map(|c| !c).collect() } else { codes };
-    Some(OrderCodes { codes, nulls: array.logical_nulls(), nulls_first: key.nulls == NullsOrder::First })
+    Some(OrderCodes { code, nulls: array.logical_nulls(), nulls_first: key.nulls == NullsOrder::First })
 }
 
 /// The rank of each value among the distinct values (equal values, or values

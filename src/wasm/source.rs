@@ -36,6 +36,7 @@ pub async fn read_stream(
         signal.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
     }
     let mut buffer = Vec::new();
+    let mut last_yield = js_sys::Date::now();
     // One read is always in flight: the browser fetches the next chunk (on
     // its own I/O thread) while this one is parsed.
     let mut pending = JsFuture::from(reader.read());
@@ -64,6 +65,13 @@ pub async fn read_stream(
             let _ = reader.cancel();
             break Err(Stop::Rejected(e));
         }
+        // Chunks that are already read resolve as microtasks, one after the
+        // other, which would keep messages (queries on the rows loaded so
+        // far, a cancel) waiting until the end: let them in now and then.
+        if js_sys::Date::now() - last_yield > YIELD_EVERY_MS {
+            next_task().await;
+            last_yield = js_sys::Date::now();
+        }
     };
     if let Some(signal) = signal {
         signal.set_onabort(None);
@@ -72,8 +80,23 @@ pub async fn read_stream(
     result
 }
 
+/// How long a load runs before it lets other tasks (messages, events) run.
+const YIELD_EVERY_MS: f64 = 25.0;
+
+/// Resolves on a later task (`setTimeout(0)`), after pending events ran.
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
+    /// The global `setTimeout`, in a window and in a worker alike.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, timeout: i32) -> JsValue;
+
     /// The global `fetch`, in a window and in a worker alike.
     #[wasm_bindgen(js_name = fetch)]
     fn fetch_with_init(input: &str, init: &RequestInit) -> js_sys::Promise;
