@@ -19,8 +19,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
 };
-use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch, StringArray};
-use arrow_buffer::NullBuffer;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, SortOptions};
 
@@ -64,11 +64,13 @@ pub fn sort(batch: &RecordBatch, keys: &[SortKey], rows: Option<Vec<u32>>, limit
 /// One key: `(code, row)` pairs (16 bytes a row) with nulls set aside and
 /// put first or last.
 fn sort_one(rows: Vec<u32>, key: &OrderCodes, limit: Option<usize>) -> Vec<u32> {
-    let (valid, nulls): (Vec<u32>, Vec<u32>) = rows.into_iter().partition(|&r| !key.is_null(r as usize));
+    let (valid, nulls): (Vec<u32>, Vec<u32>) = match &key.nulls {
+        None => (rows, Vec::new()),
+        Some(_) => rows.into_iter().partition(|&r| !key.is_null(r as usize)),
+    };
     let want = limit.unwrap_or(usize::MAX);
     let ordered = |cap: usize| -> Vec<u32> {
-        let pairs: Vec<(u64, u32)> = valid.iter().map(|&r| (key.code(r as usize), r)).collect();
-        first(pairs, Some(cap).filter(|&c| c < valid.len())).into_iter().map(|p| p.1).collect()
+        first(key.pairs(&valid), Some(cap).filter(|&c| c < valid.len())).into_iter().map(|p| p.1).collect()
     };
     let mut out: Vec<u32> = if key.nulls_first {
         let mut out = nulls;
@@ -109,16 +111,59 @@ fn first_by<T>(mut items: Vec<T>, limit: Option<usize>, mut compare: impl FnMut(
 /// asked, from the column itself: a sort of a few selected rows of a large
 /// table touches only those rows.
 pub(crate) struct OrderCodes {
-    code: Box<dyn Fn(usize) -> u64>,
+    source: Source,
+    /// XOR-ed into every code: all ones for a descending key.
+    flip: u64,
     nulls: Option<NullBuffer>,
     nulls_first: bool,
 }
+
+/// Where codes come from: the column's own buffer (no copy), read by type.
+enum Source {
+    I8(ScalarBuffer<i8>),
+    I16(ScalarBuffer<i16>),
+    I32(ScalarBuffer<i32>),
+    I64(ScalarBuffer<i64>),
+    F64(ScalarBuffer<f64>),
+    Bool(BooleanBuffer),
+    /// Dictionary text: the rank of each key's value.
+    Ranked { ranks: Vec<u64>, keys: ScalarBuffer<i64> },
+}
+
+const SIGN: u64 = 1 << 63;
 
 impl OrderCodes {
     /// The row's code (meaningless for a null row).
     #[inline]
     pub(crate) fn code(&self, row: usize) -> u64 {
-        (self.code)(row)
+        let code = match &self.source {
+            Source::I8(v) => v[row] as u64 ^ SIGN,
+            Source::I16(v) => v[row] as u64 ^ SIGN,
+            Source::I32(v) => v[row] as u64 ^ SIGN,
+            Source::I64(v) => v[row] as u64 ^ SIGN,
+            Source::F64(v) => float_order(v[row]),
+            Source::Bool(v) => v.value(row) as u64,
+            Source::Ranked { ranks, keys } => ranks[keys[row].max(0) as usize],
+        };
+        code ^ self.flip
+    }
+
+    /// `(code, row)` for each row: one loop per source type.
+    fn pairs(&self, rows: &[u32]) -> Vec<(u64, u32)> {
+        macro_rules! each {
+            ($f:expr) => {
+                rows.iter().map(|&r| ($f(r as usize) ^ self.flip, r)).collect()
+            };
+        }
+        match &self.source {
+            Source::I8(v) => each!(|r: usize| v[r] as u64 ^ SIGN),
+            Source::I16(v) => each!(|r: usize| v[r] as u64 ^ SIGN),
+            Source::I32(v) => each!(|r: usize| v[r] as u64 ^ SIGN),
+            Source::I64(v) => each!(|r: usize| v[r] as u64 ^ SIGN),
+            Source::F64(v) => each!(|r: usize| float_order(v[r])),
+            Source::Bool(v) => each!(|r: usize| v.value(r) as u64),
+            Source::Ranked { ranks, keys } => each!(|r: usize| ranks[keys[r].max(0) as usize]),
+        }
     }
 
     /// The code with null placement folded in above it: sorting these
@@ -155,33 +200,30 @@ impl OrderCodes {
 /// Order codes for numbers, times, booleans and dictionary text (by the rank
 /// of each distinct value); `None` for plain text.
 pub(crate) fn order_codes(array: &ArrayRef, key: &SortKey) -> Option<OrderCodes> {
-    const SIGN: u64 = 1 << 63;
-    let flip = if key.descending { u64::MAX } else { 0 };
-    fn typed<T: ArrowPrimitiveType>(array: &ArrayRef, f: impl Fn(T::Native) -> u64 + 'static) -> Box<dyn Fn(usize) -> u64> {
-        let values = array.as_primitive::<T>().values().clone();
-        Box::new(move |row| f(values[row]))
-    }
-    let code: Box<dyn Fn(usize) -> u64> = match array.data_type() {
-        DataType::Int8 => typed::<Int8Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
-        DataType::Int16 => typed::<Int16Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
-        DataType::Int32 => typed::<Int32Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
-        DataType::Int64 => typed::<Int64Type>(array, move |v| (v as u64 ^ SIGN) ^ flip),
-        DataType::Float64 => typed::<Float64Type>(array, move |v| float_order(v) ^ flip),
-        DataType::Date32 => typed::<Date32Type>(array, move |v| (v as i64 as u64 ^ SIGN) ^ flip),
-        DataType::Timestamp(_, _) => typed::<TimestampMicrosecondType>(array, move |v| (v as u64 ^ SIGN) ^ flip),
-        DataType::Boolean => {
-            let values = array.as_boolean().values().clone();
-            Box::new(move |row| values.value(row) as u64 ^ flip)
-        }
+    let source = match array.data_type() {
+        DataType::Int8 => Source::I8(array.as_primitive::<Int8Type>().values().clone()),
+        DataType::Int16 => Source::I16(array.as_primitive::<Int16Type>().values().clone()),
+        DataType::Int32 => Source::I32(array.as_primitive::<Int32Type>().values().clone()),
+        // Dates order like their day numbers.
+        DataType::Date32 => Source::I32(array.as_primitive::<Date32Type>().values().clone()),
+        DataType::Int64 => Source::I64(array.as_primitive::<Int64Type>().values().clone()),
+        DataType::Timestamp(_, _) => Source::I64(array.as_primitive::<TimestampMicrosecondType>().values().clone()),
+        DataType::Float64 => Source::F64(array.as_primitive::<Float64Type>().values().clone()),
+        DataType::Boolean => Source::Bool(array.as_boolean().values().clone()),
         _ if Kind::of(array.data_type()) == Kind::Text => {
             let dictionary = array.as_any_dictionary_opt()?;
             let ranks = text_ranks(dictionary.values().as_string::<i32>(), key.case_insensitive);
             let keys = domain::integers(&dictionary.keys().slice(0, array.len())).values().clone();
-            Box::new(move |row| ranks[keys[row].max(0) as usize] ^ flip)
+            Source::Ranked { ranks, keys }
         }
         _ => return None,
     };
-    Some(OrderCodes { code, nulls: array.logical_nulls(), nulls_first: key.nulls == NullsOrder::First })
+    Some(OrderCodes {
+        source,
+        flip: if key.descending { u64::MAX } else { 0 },
+        nulls: array.logical_nulls(),
+        nulls_first: key.nulls == NullsOrder::First,
+    })
 }
 
 /// The rank of each value among the distinct values (equal values, or values
