@@ -59,6 +59,35 @@ fn main() {
         );
         e.page(&spec::from_json("page", &json).unwrap()).unwrap();
     });
+    // Where the filtered page's time goes: the filter mask alone, then the
+    // whole page (mask + selected row indices + top-k by time).
+    let mask_only: spec::PageSpec = spec::from_json(
+        "page",
+        r#"{"filter": {"op": "and", "filters": [{"op": "=", "column": "region", "value": "North"}, {"op": ">", "column": "quantity", "value": 5}]}}"#,
+    )
+    .unwrap();
+    let filter = mask_only.filter.clone().unwrap();
+    time("  of which: filter mask", 7, &mut |e| {
+        let batch = e.table().single_batch().unwrap(); // an Arc clone
+        quiver::query::filter::matches(&filter, &batch).unwrap();
+    });
+    for (name, json) in [
+        ("  region = North", r#"{"op": "=", "column": "region", "value": "North"}"#),
+        ("  quantity > 5", r#"{"op": ">", "column": "quantity", "value": 5}"#),
+    ] {
+        let part: spec::Filter = serde_json::from_str(json).unwrap();
+        time(name, std::env::var("FILTER_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7), &mut |e| {
+            let batch = e.table().single_batch().unwrap();
+            quiver::query::filter::matches(&part, &batch).unwrap();
+        });
+    }
+    time("  (taking the batch)", 7, &mut |e| {
+        e.table().single_batch().unwrap();
+    });
+    time("  (column types)", 1, &mut |e| {
+        let types: Vec<_> = e.table().schema().fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+        println!("{}", types.join(", "));
+    });
     if std::env::var("PROFILE_COLUMNS").is_ok() {
         for name in ["order_id", "ordered_at", "ship_date", "region", "store", "product", "customer", "quantity", "unit_price", "discount", "returned", "note"] {
             let one = spec::from_json("profile", &format!(r#"{{"columns": ["{name}"]}}"#)).unwrap();

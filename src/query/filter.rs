@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use arrow_arith::boolean::{and_kleene, is_not_null, is_null, not, or_kleene};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type, Int8Type};
-use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Float64Array, PrimitiveArray, RecordBatch, StringArray};
 use arrow_buffer::{ArrowNativeType, BooleanBuffer, NullBuffer};
 use arrow_schema::DataType;
 
@@ -136,61 +136,99 @@ fn compare(batch: &RecordBatch, name: &str, op: Comparison, value: &serde_json::
     };
     // Nulls compare as unknown (null), as in SQL.
     Ok(match &scalar {
-        Scalar::Integer(v) => {
-            let v = *v;
-            match array.data_type() {
-                DataType::Int8 => each_cmp(array.as_primitive::<Int8Type>(), op, move |x| (x as i64).cmp(&v)),
-                DataType::Int16 => each_cmp(array.as_primitive::<Int16Type>(), op, move |x| (x as i64).cmp(&v)),
-                DataType::Int32 => each_cmp(array.as_primitive::<Int32Type>(), op, move |x| (x as i64).cmp(&v)),
-                _ => each_cmp(&domain::integers(array), op, move |x| x.cmp(&v)),
-            }
-        }
-        Scalar::Micros(v) => {
-            let v = *v;
-            each_cmp(&domain::micros(array), op, move |x| x.cmp(&v))
-        }
-        Scalar::Float(v) => {
-            let v = canonical(*v);
-            each_cmp(&domain::floats(array), op, move |x| canonical(x).total_cmp(&v))
-        }
+        Scalar::Integer(v) => match array.data_type() {
+            DataType::Int8 => integer_cmp(array.as_primitive::<Int8Type>(), op, *v),
+            DataType::Int16 => integer_cmp(array.as_primitive::<Int16Type>(), op, *v),
+            DataType::Int32 => integer_cmp(array.as_primitive::<Int32Type>(), op, *v),
+            _ => integer_cmp(&domain::integers(array), op, *v),
+        },
+        Scalar::Micros(v) => integer_cmp(&domain::micros(array), op, *v),
+        Scalar::Float(v) => float_cmp(&domain::floats(array), op, *v),
         Scalar::Boolean(v) => domain::booleans(array).iter().map(|x| x.map(|x| test(x.cmp(v)))).collect(),
         Scalar::Text(v) => on_text(array, |values| Ok(values.iter().map(|x| x.map(|x| test(x.cmp(v.as_str())))).collect()))?,
     })
 }
 
-/// `cmp` of every value against the operand, one loop per operator so the
-/// operator is not decided again for every value.
-fn each_cmp<T: ArrowPrimitiveType>(
-    array: &PrimitiveArray<T>,
-    op: Comparison,
-    cmp: impl Fn(T::Native) -> std::cmp::Ordering + Copy,
-) -> BooleanArray {
+/// `column op v` for an integer column, compared in the column's own type
+/// (one loop per operator, so the comparisons vectorise); an operand outside
+/// that type's range gives the same answer for every value.
+fn integer_cmp<T>(array: &PrimitiveArray<T>, op: Comparison, v: i64) -> BooleanArray
+where
+    T: ArrowPrimitiveType,
+    T::Native: PartialOrd + TryFrom<i64>,
+{
+    let Ok(t) = T::Native::try_from(v) else {
+        // Every value is below an operand above the range, and above one below it.
+        let operand_above = v > 0;
+        let answer = match op {
+            Comparison::Eq => false,
+            Comparison::NotEq => true,
+            Comparison::Lt | Comparison::LtEq => operand_above,
+            Comparison::Gt | Comparison::GtEq => !operand_above,
+        };
+        let values = if answer { BooleanBuffer::new_set(array.len()) } else { BooleanBuffer::new_unset(array.len()) };
+        return BooleanArray::new(values, array.nulls().cloned());
+    };
     match op {
-        Comparison::Eq => each_bit(array, move |x| cmp(x).is_eq()),
-        Comparison::NotEq => each_bit(array, move |x| cmp(x).is_ne()),
-        Comparison::Lt => each_bit(array, move |x| cmp(x).is_lt()),
-        Comparison::LtEq => each_bit(array, move |x| cmp(x).is_le()),
-        Comparison::Gt => each_bit(array, move |x| cmp(x).is_gt()),
-        Comparison::GtEq => each_bit(array, move |x| cmp(x).is_ge()),
+        Comparison::Eq => each_bit(array, move |x| x == t),
+        Comparison::NotEq => each_bit(array, move |x| x != t),
+        Comparison::Lt => each_bit(array, move |x| x < t),
+        Comparison::LtEq => each_bit(array, move |x| x <= t),
+        Comparison::Gt => each_bit(array, move |x| x > t),
+        Comparison::GtEq => each_bit(array, move |x| x >= t),
+    }
+}
+
+/// `column op v` for floats, in SQL engines' order: -0 equals 0 and NaN is
+/// one value above +∞ (equal to itself).
+fn float_cmp(array: &Float64Array, op: Comparison, v: f64) -> BooleanArray {
+    if v.is_nan() {
+        return match op {
+            Comparison::Eq | Comparison::GtEq => each_bit(array, |x| x.is_nan()),
+            Comparison::NotEq | Comparison::Lt => each_bit(array, |x| !x.is_nan()),
+            Comparison::LtEq => each_bit(array, |_| true),
+            Comparison::Gt => each_bit(array, |_| false),
+        };
+    }
+    match op {
+        Comparison::Eq => each_bit(array, move |x| x == v),
+        Comparison::NotEq => each_bit(array, move |x| x != v),
+        Comparison::Lt => each_bit(array, move |x| x < v),
+        Comparison::LtEq => each_bit(array, move |x| x <= v),
+        Comparison::Gt => each_bit(array, move |x| x > v || x.is_nan()),
+        Comparison::GtEq => each_bit(array, move |x| x >= v || x.is_nan()),
     }
 }
 
 /// `test` of every value (nulls stay null), straight into a bitmap.
 fn each_bit<T: ArrowPrimitiveType>(array: &PrimitiveArray<T>, test: impl Fn(T::Native) -> bool) -> BooleanArray {
-    let values = array.values();
-    BooleanArray::new(BooleanBuffer::collect_bool(values.len(), |i| test(values[i])), array.nulls().cloned())
+    BooleanArray::new(pack_bits(array.values(), test), array.nulls().cloned())
 }
 
-/// Floats compared in total order, but with -0 equal to 0 and every NaN one
-/// value above +∞ (as SQL engines compare them).
-fn canonical(v: f64) -> f64 {
-    if v == 0.0 {
-        0.0
-    } else if v.is_nan() {
-        f64::NAN
-    } else {
-        v
+/// `test` of every value as a bitmap, 64 values to a word. Hand-written
+/// rather than `BooleanBuffer::collect_bool` (which calls back with an index
+/// into the slice) because iterating fixed-size chunks lets LLVM drop the
+/// bounds checks and vectorise the comparisons: measured 5.3 → 1.4 ms for
+/// `quantity > 5` on 8.8 million rows natively.
+fn pack_bits<T: Copy>(values: &[T], test: impl Fn(T) -> bool) -> BooleanBuffer {
+    let chunks = values.chunks_exact(64);
+    let remainder = chunks.remainder();
+    let mut words: Vec<u64> = Vec::with_capacity(values.len().div_ceil(64));
+    for chunk in chunks {
+        let mut word = 0u64;
+        for (bit, &value) in chunk.iter().enumerate() {
+            word |= (test(value) as u64) << bit;
+        }
+        words.push(word);
     }
+    if !remainder.is_empty() {
+        let mut word = 0u64;
+        for (bit, &value) in remainder.iter().enumerate() {
+            word |= (test(value) as u64) << bit;
+        }
+        words.push(word);
+    }
+    BooleanBuffer::new(arrow_buffer::Buffer::from_vec(words), 0, values.len())
 }
 
 /// `in`: whether each value is listed; a null value is in when `null` is
@@ -306,7 +344,14 @@ fn spread<K: ArrowPrimitiveType>(keys: &PrimitiveArray<K>, per_value: &BooleanAr
     // A table of answers by key; a null key's slot holds no meaningful key,
     // but its bit is masked by the null buffer below.
     let table: Vec<bool> = (0..per_value.len()).map(|k| per_value.is_valid(k) && per_value.value(k)).collect();
-    let values = BooleanBuffer::collect_bool(keys.len(), |i| table.get(index(i)).copied().unwrap_or(false));
+    let mut hits = table.iter().enumerate().filter(|(_, hit)| **hit).map(|(k, _)| k);
+    let values = match (hits.next(), hits.next()) {
+        // One matching value (`=`, the usual case): compare keys directly,
+        // which vectorises, rather than look each one up.
+        (Some(only), None) => pack_bits(keys.values(), |key| key.as_usize() == only),
+        (None, _) => BooleanBuffer::new_unset(keys.len()),
+        _ => pack_bits(keys.values(), |key| table.get(key.as_usize()).copied().unwrap_or(false)),
+    };
     let nulls = match per_value.null_count() {
         0 => keys.nulls().cloned(),
         _ => Some(NullBuffer::from_iter(
