@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod query;
 pub mod rows;
 pub mod table;
+pub mod walker;
 pub mod warm_up;
 
 #[cfg(target_arch = "wasm32")]

@@ -218,11 +218,64 @@ fn call(op: &str, args: &[Expr], batch: &RecordBatch) -> Result<Values> {
             let chosen: Vec<Option<usize>> = (0..rows).map(pick).collect();
             Ok(choose(first, &mut values, &chosen))
         }
+        "isNull" => {
+            arity(op, args, 1)?;
+            let values = arg(0)?.into_array();
+            Ok(Values::Boolean(BooleanArray::from_iter((0..values.len()).map(|i| Some(values.is_null(i))))))
+        }
+        "~" | "~*" | "!~" | "!~*" => {
+            // PostgreSQL's regular-expression match: anywhere in the text.
+            arity(op, args, 2)?;
+            let (Values::Text(text), Values::Text(patterns)) = (arg(0)?, arg(1)?) else {
+                return Err(invalid(format!("`{op}` matches text against a text pattern")));
+            };
+            let mut compiled: std::collections::HashMap<&str, regex::Regex> = std::collections::HashMap::new();
+            let negate = op.starts_with('!');
+            let mut out = Vec::with_capacity(text.len());
+            for (t, p) in text.iter().zip(patterns.iter()) {
+                let (Some(t), Some(p)) = (t, p) else {
+                    out.push(None);
+                    continue;
+                };
+                if !compiled.contains_key(p) {
+                    let re = regex::RegexBuilder::new(p)
+                        .case_insensitive(op.ends_with('*'))
+                        .build()
+                        .map_err(|e| invalid(format!("/{p}/ is not a regular expression this engine reads: {}", e.to_string().lines().last().unwrap_or("").trim())))?;
+                    compiled.insert(p, re);
+                }
+                out.push(Some(compiled[p].is_match(t) != negate));
+            }
+            Ok(Values::Boolean(BooleanArray::from(out)))
+        }
+        "||" => {
+            arity(op, args, 2)?;
+            let (a, b) = (as_text(arg(0)?), as_text(arg(1)?));
+            Ok(Values::Text(a.iter().zip(b.iter()).map(|(x, y)| Some(format!("{}{}", x?, y?))).collect()))
+        }
         "if" => {
             arity(op, args, 3)?;
             case_when(&[When { when: args[0].clone(), then: args[1].clone() }], Some(&args[2]), batch)
         }
         other => Err(invalid(format!("unknown operator or function `{other}`"))),
+    }
+}
+
+/// Values as text (numbers as JavaScript writes them).
+fn as_text(values: Values) -> StringArray {
+    match values {
+        Values::Text(t) => t,
+        Values::Number(n) => n
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    let mut out = String::new();
+                    crate::walker::json::write_number(v, &mut out);
+                    out
+                })
+            })
+            .collect(),
+        Values::Boolean(b) => b.iter().map(|v| v.map(|v| v.to_string())).collect(),
     }
 }
 

@@ -1,0 +1,198 @@
+//! Graphic Walker's computation protocol on a table: the answer to
+//! `computation(payload)` when Quiver is Graphic Walker's data engine.
+//!
+//! A payload is a list of steps (filter, transform, view, sort) applied in
+//! order to the whole table, then `offset` / `limit`; the result is rows as
+//! JSON objects. Graphic Walker's `computation.md` and its built-in
+//! computation (`getComputation`) define the meaning; this module follows
+//! them on Arrow columns, with the deliberate differences listed in the
+//! README ("Graphic Walker"): nulls follow SQL (ignored by aggregates other
+//! than `count` and `distinctCount`, never inside a range), text sorts by a
+//! locale-like collation, and non-finite numbers come out as `null`.
+//!
+//! - [`payload`]: the request, as serde types;
+//! - [`filter`]: filter rules → row masks;
+//! - [`transform`]: computed fields (bins, logs, date drills and features, SQL);
+//! - [`sql`]: the SQL expression subset of computed fields;
+//! - [`view`]: aggregate, raw, fold and bin views;
+//! - [`order`]: the sort step;
+//! - [`time`]: instants and wall clocks with JavaScript's offsets;
+//! - [`json`]: the rows out.
+
+pub mod filter;
+pub mod json;
+pub mod order;
+pub mod payload;
+pub mod sql;
+pub mod time;
+pub mod transform;
+pub mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow_schema::{DataType, Field, Schema};
+
+use crate::error::{QuiverError, Result};
+use payload::{Payload, Step};
+
+/// What the host knows that the payload leaves out: the browser's zone
+/// offset (`new Date().getTimezoneOffset()`), which Graphic Walker uses when
+/// a step gives none.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Env {
+    pub local_offset: i32,
+}
+
+/// A numeric bin column holds bin indices; its values are `[lo, hi]` with
+/// `lo = index × step + min` and `hi = (index + 1) × step + min`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bin {
+    pub min: f64,
+    pub step: f64,
+}
+
+impl Bin {
+    pub fn bounds(self, index: i64) -> (f64, f64) {
+        (index as f64 * self.step + self.min, (index + 1) as f64 * self.step + self.min)
+    }
+
+    /// The index of a bin given by its lower bound.
+    pub fn index_of(self, lo: f64) -> Option<i64> {
+        if self.step == 0.0 {
+            return (lo == self.min).then_some(0);
+        }
+        let index = ((lo - self.min) / self.step).round();
+        index.is_finite().then_some(index as i64)
+    }
+}
+
+/// The data between steps: a batch, and which of its columns are bins.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub batch: RecordBatch,
+    pub bins: HashMap<String, Bin>,
+}
+
+impl Frame {
+    pub fn new(batch: RecordBatch) -> Self {
+        Frame { batch, bins: HashMap::new() }
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// The column named `name` (a Graphic Walker `fid`).
+    pub fn column(&self, name: &str) -> Result<&ArrayRef> {
+        self.batch.column_by_name(name).ok_or_else(|| {
+            let known: Vec<String> = self.batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+            QuiverError::InvalidQuery(format!(
+                "there is no field \"{name}\" at this step (fields: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        })
+    }
+
+    /// Sets column `name` (replacing one of that name in place, as Graphic
+    /// Walker's `{...row, [as]: value}` does); `bin` marks it as bins.
+    pub fn set_column(&mut self, name: &str, values: ArrayRef, bin: Option<Bin>) -> Result<()> {
+        let schema = self.batch.schema();
+        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut columns = self.batch.columns().to_vec();
+        let field = Field::new(name, values.data_type().clone(), true);
+        match schema.index_of(name) {
+            Ok(i) => {
+                fields[i] = field;
+                columns[i] = values;
+            }
+            Err(_) => {
+                fields.push(field);
+                columns.push(values);
+            }
+        }
+        self.batch = batch(fields, columns, self.batch.num_rows())?;
+        match bin {
+            Some(b) => self.bins.insert(name.to_string(), b),
+            None => self.bins.remove(name),
+        };
+        Ok(())
+    }
+
+    /// Only the columns `names`, in that order.
+    pub fn select(&self, names: &[String]) -> Result<Frame> {
+        let mut fields = Vec::with_capacity(names.len());
+        let mut columns = Vec::with_capacity(names.len());
+        for name in names {
+            let column = self.column(name)?;
+            fields.push(Field::new(name, column.data_type().clone(), true));
+            columns.push(column.clone());
+        }
+        let bins = self.bins.iter().filter(|(k, _)| names.contains(k)).map(|(k, v)| (k.clone(), *v)).collect();
+        Ok(Frame { batch: batch(fields, columns, self.num_rows())?, bins })
+    }
+}
+
+/// A batch from fields and columns, with an explicit row count (so a batch
+/// without columns keeps its rows).
+pub(crate) fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )?)
+}
+
+/// A text column as plain (not dictionary-encoded) strings.
+pub(crate) fn plain_text(array: &ArrayRef) -> Result<ArrayRef> {
+    match array.data_type() {
+        DataType::Dictionary(_, _) => crate::arrays::decode_dictionary(array.as_ref()),
+        _ => Ok(array.clone()),
+    }
+}
+
+/// Runs every step of `payload` on `table`; the frame before `offset` /
+/// `limit` (see [`json::rows`] for those).
+pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Frame> {
+    let mut frame = Frame::new(table.clone());
+    for step in &payload.workflow {
+        frame = match step {
+            Step::Filter { filters } => filter::apply(frame, filters, env)?,
+            Step::Transform { transform } => {
+                for field in transform {
+                    transform::apply(&mut frame, &field.expression, env)?;
+                }
+                frame
+            }
+            Step::View { query } => {
+                for q in query {
+                    frame = view::apply(frame, q, env)?;
+                }
+                frame
+            }
+            Step::Sort { sort, by } => order::sort(frame, by, *sort)?,
+        };
+    }
+    Ok(frame)
+}
+
+/// The rows `offset .. offset + limit` (no limit unless `limit > 0`), as
+/// Graphic Walker slices its result.
+pub fn window(payload: &Payload, rows: usize) -> (usize, usize) {
+    let offset = payload.offset.filter(|o| o.is_finite() && *o > 0.0).map_or(0, |o| o as usize).min(rows);
+    let limit = payload.limit.filter(|l| l.is_finite() && *l > 0.0).map_or(usize::MAX, |l| l as usize);
+    (offset, limit.min(rows - offset))
+}
+
+/// `compute`, sliced, as JSON text (an array of row objects).
+pub fn query_json(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<String> {
+    let frame = compute(table, payload, env)?;
+    let (offset, len) = window(payload, frame.num_rows());
+    Ok(json::rows(&frame, offset, len))
+}
+
+/// Parses a payload, with a message naming what is wrong.
+pub fn parse_payload(text: &str) -> Result<Payload> {
+    serde_json::from_str(text).map_err(|e| QuiverError::InvalidQuery(format!("not a Graphic Walker query: {e}")))
+}

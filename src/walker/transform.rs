@@ -1,0 +1,309 @@
+//! Computed fields (`transform` steps): each expression adds (or replaces)
+//! the column named by its `as`, in order, so a later one may use an
+//! earlier one. What each operator computes follows Graphic Walker's
+//! `execExp.ts`:
+//!
+//! - `bin` (`num` bins, default 10): equal-width bins between the column's
+//!   minimum and maximum, the top value in the last bin; the value is
+//!   `[lo, hi]` (stored as a bin index, see [`super::Bin`]);
+//! - `binCount` (`num` bins): equal-count bins by rank, numbered from 1;
+//! - `log` (base `num`, default 10), `log2`, `log10`;
+//! - `one`: the number 1 on every row;
+//! - `dateTimeDrill` / `dateTimeFeature`: see [`super::time`]; a drilled
+//!   value is the instant (epoch ms) starting the period;
+//! - `expr`: a SQL expression ([`super::sql`]); aggregate calls in it are
+//!   over all rows of the step;
+//! - `paint` (a brushed selection painted onto a scatter plot) is not
+//!   supported and says so.
+//!
+//! Unlike Graphic Walker, a null stays null (not 0) in bins and logs, and
+//! bins' limits are taken over non-null values.
+
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch};
+use serde_json::Value;
+
+use super::payload::{Expression, Param};
+use super::sql;
+use super::time::{self, Drill, Feature, Reading};
+use super::{Bin, Env, Frame};
+use crate::error::{QuiverError, Result};
+use crate::query::domain::{self, Kind};
+use crate::query::expr::{self, Expr};
+use crate::query::group::aggregate_query;
+use crate::query::spec::{Aggregate, AggregateOp, AggregateSpec};
+
+/// Adds the column `exp` computes (and those of nested expressions) to `frame`.
+pub fn apply(frame: &mut Frame, exp: &Expression, env: &Env) -> Result<()> {
+    for param in &exp.params {
+        if let Param::Expression(nested) = param {
+            apply(frame, nested, env)?;
+        }
+    }
+    let source = || -> Result<(&str, &ArrayRef)> {
+        let name = exp
+            .field()
+            .ok_or_else(|| QuiverError::InvalidQuery(format!("the `{}` transform for \"{}\" names no field", exp.op, exp.name)))?;
+        Ok((name, frame.column(name)?))
+    };
+    let rows = frame.num_rows();
+    match exp.op.as_str() {
+        "one" => frame.set_column(&exp.name, Arc::new(Int64Array::from(vec![1i64; rows])), None),
+        "log" | "log2" | "log10" => {
+            let base = match exp.op.as_str() {
+                "log2" => 2.0,
+                "log10" => 10.0,
+                _ => exp.num.unwrap_or(10.0),
+            };
+            let (name, array) = source()?;
+            let values = numbers(array, name, &exp.op)?;
+            let logs: Float64Array = values.iter().map(|v| v.map(|v| v.ln() / base.ln()).filter(|v| v.is_finite())).collect();
+            frame.set_column(&exp.name, Arc::new(logs), None)
+        }
+        "bin" => {
+            let (name, array) = source()?;
+            let (indices, bin) = bins(&numbers(array, name, "bin")?, bin_count(exp.num)?);
+            frame.set_column(&exp.name, Arc::new(indices), Some(bin))
+        }
+        "binCount" => {
+            let (name, array) = source()?;
+            let ranked = bins_by_rank(&numbers(array, name, "binCount")?, bin_count(exp.num)?);
+            frame.set_column(&exp.name, Arc::new(ranked), None)
+        }
+        "dateTimeDrill" | "dateTimeFeature" => {
+            let (name, array) = source()?;
+            let level = exp.value().and_then(Value::as_str).unwrap_or_default();
+            let reading = Reading::in_zone(exp.offset().unwrap_or(env.local_offset));
+            let display = exp.display_offset().unwrap_or(env.local_offset);
+            let instants = time::instants(array, name, reading)?;
+            let values: Int64Array = if exp.op == "dateTimeDrill" {
+                let drill = Drill::parse(level).ok_or_else(|| unknown_level("drill", level))?;
+                instants.iter().map(|v| v.map(|v| drill.start(v, display))).collect()
+            } else {
+                let feature = Feature::parse(level).ok_or_else(|| unknown_level("feature", level))?;
+                instants.iter().map(|v| v.map(|v| feature.of(v, display))).collect()
+            };
+            frame.set_column(&exp.name, Arc::new(values), None)
+        }
+        "expr" => {
+            let text = exp
+                .sql()
+                .ok_or_else(|| QuiverError::InvalidQuery(format!("the computed field \"{}\" has no SQL expression", exp.name)))?;
+            let values = evaluate_sql(&frame.batch, text)?;
+            frame.set_column(&exp.name, values, None)
+        }
+        "paint" => Err(QuiverError::InvalidQuery(format!(
+            "\"{}\" is a painted field; painting is not supported by this engine yet",
+            exp.name
+        ))),
+        other => Err(QuiverError::InvalidQuery(format!("unknown transform `{other}` for \"{}\"", exp.name))),
+    }
+}
+
+fn unknown_level(what: &str, level: &str) -> QuiverError {
+    QuiverError::InvalidQuery(format!("\"{level}\" is not a date/time {what} level"))
+}
+
+fn bin_count(num: Option<f64>) -> Result<usize> {
+    let n = num.unwrap_or(10.0);
+    if n.is_finite() && n >= 1.0 && n <= 1e6 {
+        Ok(n as usize)
+    } else {
+        Err(QuiverError::InvalidQuery(format!("a bin count must be between 1 and 1,000,000, not {n}")))
+    }
+}
+
+/// A column's values as numbers (times as epoch ms).
+fn numbers(array: &ArrayRef, name: &str, op: &str) -> Result<Float64Array> {
+    match Kind::of(array.data_type()) {
+        Kind::Integer | Kind::Float => Ok(domain::floats(array)),
+        Kind::Time => Ok(domain::micros(array).unary(|m| (m / 1000) as f64)),
+        kind => Err(QuiverError::InvalidQuery(format!("`{op}` needs numbers, but \"{name}\" holds {} values", kind.name()))),
+    }
+}
+
+/// Equal-width bins: (bin index per value, the bins).
+pub fn bins(values: &Float64Array, count: usize) -> (Int64Array, Bin) {
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.iter().flatten().filter(|v| v.is_finite()) {
+        min = min.min(v);
+        max = max.max(v);
+    }
+    if min > max {
+        return (Int64Array::from(vec![None; values.len()]), Bin { min: 0.0, step: 0.0 });
+    }
+    let step = (max - min) / count as f64;
+    let indices = values
+        .iter()
+        .map(|v| {
+            let v = v.filter(|v| v.is_finite())?;
+            let index = ((v - min) / step).floor();
+            // All values equal (step 0) gives NaN: Graphic Walker's bin 0.
+            let index = if index.is_nan() { 0 } else { index as i64 };
+            Some(if index == count as i64 { index - 1 } else { index })
+        })
+        .collect();
+    (indices, Bin { min, step })
+}
+
+/// Equal-count bins numbered 1..=count by each value's rank (ties in row order).
+fn bins_by_rank(values: &Float64Array, count: usize) -> Int64Array {
+    let mut order: Vec<(f64, usize)> = values.iter().enumerate().filter_map(|(i, v)| Some((v?, i))).collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let group_size = order.len() as f64 / count as f64;
+    let mut out = vec![None; values.len()];
+    for (rank, (_, row)) in order.into_iter().enumerate() {
+        let index = ((rank as f64 / group_size).floor() as usize).min(count - 1);
+        out[row] = Some(index as i64 + 1);
+    }
+    Int64Array::from(out)
+}
+
+/// Names a SQL text refers to, matched to the batch's columns: exactly, else
+/// ignoring case.
+pub fn resolver(batch: &RecordBatch) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name: &str| {
+        let schema = batch.schema();
+        let fields = schema.fields();
+        fields
+            .iter()
+            .find(|f| f.name() == name)
+            .or_else(|| fields.iter().find(|f| f.name().eq_ignore_ascii_case(name)))
+            .map(|f| f.name().clone())
+    }
+}
+
+/// The aggregate a SQL function name stands for (as Graphic Walker defines
+/// them: `variance` and `stdev` are of the population).
+pub fn sql_aggregate(name: &str) -> Option<AggregateOp> {
+    Some(match name {
+        "sum" => AggregateOp::Sum,
+        "mean" | "avg" => AggregateOp::Mean,
+        "median" => AggregateOp::Median,
+        "stdev" => AggregateOp::StddevPop,
+        "variance" => AggregateOp::VariancePop,
+        "max" => AggregateOp::Max,
+        "min" => AggregateOp::Min,
+        "count" => AggregateOp::Count,
+        "distinctcount" => AggregateOp::CountDistinct,
+        _ => return None,
+    })
+}
+
+/// A SQL expression's value on every row of `batch`; aggregate calls are
+/// over all rows.
+pub fn evaluate_sql(batch: &RecordBatch, text: &str) -> Result<ArrayRef> {
+    let parsed = sql::parse(text)?;
+    let resolve = resolver(batch);
+    let mut calls: Vec<(AggregateOp, Expr)> = Vec::new();
+    let tree = sql::to_expr(&parsed, text, &resolve, &mut |name, arg| {
+        let op = sql_aggregate(name).ok_or_else(|| QuiverError::InvalidQuery(format!("unknown aggregate {name}()")))?;
+        calls.push((op, arg));
+        Ok(Expr::Column { column: temp_name(calls.len() - 1) })
+    })?;
+    let mut work = batch.clone();
+    if !calls.is_empty() {
+        // Each aggregate over all rows, as a constant column.
+        let scalars = aggregate_calls(batch, &calls, &[])?;
+        for (i, scalar) in scalars.columns().iter().enumerate() {
+            let constant = if scalar.is_empty() {
+                arrow_array::new_null_array(scalar.data_type(), batch.num_rows())
+            } else {
+                let zeros = arrow_array::UInt32Array::from(vec![0u32; batch.num_rows()]);
+                crate::arrays::take(scalar.as_ref(), &zeros)?
+            };
+            work = append(&work, &temp_name(i), constant)?;
+        }
+    }
+    Ok(expr::evaluate(&tree, &work)?.into_array())
+}
+
+/// The name of the temporary column holding aggregate call `i`.
+pub fn temp_name(i: usize) -> String {
+    format!("\u{1}agg{i}")
+}
+
+fn append(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
+    let mut fields: Vec<arrow_schema::Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = batch.columns().to_vec();
+    fields.push(arrow_schema::Field::new(name, values.data_type().clone(), true));
+    columns.push(values);
+    super::batch(fields, columns, batch.num_rows())
+}
+
+/// Aggregate calls (operator, argument) over `batch` grouped by `group_by`:
+/// a batch of the keys, then one column per call named [`temp_name`].
+pub fn aggregate_calls(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String]) -> Result<RecordBatch> {
+    let mut work = batch.clone();
+    let mut aggregates = Vec::with_capacity(calls.len());
+    for (i, (op, arg)) in calls.iter().enumerate() {
+        let column = match (op, arg) {
+            // count(…) is Graphic Walker's `values.length`: rows, nulls included.
+            (AggregateOp::Count, _) => None,
+            (_, Expr::Column { column }) => Some(column.clone()),
+            (_, arg) => {
+                let name = format!("\u{1}arg{i}");
+                work = append(&work, &name, expr::evaluate(arg, &work)?.into_array())?;
+                Some(name)
+            }
+        };
+        aggregates.push(Aggregate { op: *op, column, q: None, alias: Some(temp_name(i)) });
+    }
+    let spec = AggregateSpec {
+        filter: None,
+        group_by: group_by.iter().map(|k| crate::query::spec::GroupKey::Column(k.clone())).collect(),
+        aggregates,
+        having: None,
+        sort: Vec::new(),
+        offset: 0,
+        limit: None,
+    };
+    Ok(aggregate_query(&work, &spec)?.batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walker::payload::Expression;
+
+    fn frame() -> Frame {
+        let price: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), Some(5.0), None, Some(11.0), Some(3.0)]));
+        Frame::new(super::super::batch(vec![arrow_schema::Field::new("price", price.data_type().clone(), true)], vec![price], 5).unwrap())
+    }
+
+    fn exp(json: &str) -> Expression {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn bins_and_ranks() {
+        let mut f = frame();
+        apply(&mut f, &exp(r#"{"op": "bin", "as": "b", "num": 5, "params": [{"type": "field", "value": "price"}]}"#), &Env::default())
+            .unwrap();
+        let bin = f.bins["b"];
+        assert_eq!((bin.min, bin.step), (1.0, 2.0));
+        let idx = domain::integers(f.column("b").unwrap());
+        assert_eq!(idx.iter().collect::<Vec<_>>(), [Some(0), Some(2), None, Some(4), Some(1)]);
+        apply(&mut f, &exp(r#"{"op": "binCount", "as": "r", "num": 2, "params": [{"type": "field", "value": "price"}]}"#), &Env::default())
+            .unwrap();
+        let ranks = domain::integers(f.column("r").unwrap());
+        assert_eq!(ranks.iter().collect::<Vec<_>>(), [Some(1), Some(2), None, Some(2), Some(1)]);
+    }
+
+    #[test]
+    fn sql_with_an_aggregate_over_all_rows() {
+        let mut f = frame();
+        apply(
+            &mut f,
+            &exp(r#"{"op": "expr", "as": "share", "params": [{"type": "sql", "value": "price / sum(price)"}]}"#),
+            &Env::default(),
+        )
+        .unwrap();
+        let share = domain::floats(f.column("share").unwrap());
+        assert_eq!(share.value(1), 0.25);
+        assert!(share.is_null(2));
+        let err = apply(&mut f, &exp(r#"{"op": "paint", "as": "p", "params": []}"#), &Env::default()).unwrap_err();
+        assert!(err.to_string().contains("painting is not supported"));
+    }
+}

@@ -1,0 +1,249 @@
+//! View queries: `aggregate`, `raw`, `fold` and `bin`.
+//!
+//! - `aggregate`: one row per distinct combination of `groupBy` values, in
+//!   order of first appearance (nulls are a group of their own), with the
+//!   keys and one column per measure, named `asFieldKey` or
+//!   `${field}_${agg}`. `count` counts rows (its field may be `*`),
+//!   `distinctCount` counts distinct values with null as one of them,
+//!   `variance` / `stdev` are of the population, `expr` is a SQL expression
+//!   of aggregate calls ([`super::sql`]) per group; the others ignore nulls.
+//!   A measure with a `format` is of a temporal field: its values are
+//!   instants (epoch ms). No rows in, no rows out.
+//! - `raw`: the listed fields (all for none or `*`).
+//! - `fold`: each row once per folded field, that field replaced by a key
+//!   column (its name) and a value column.
+//! - `bin`: a bin column as the `bin` transform makes.
+
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_schema::{DataType, Field};
+
+use super::payload::{Aggregator, Measure, ViewQuery};
+use super::sql;
+use super::time::{self, Reading};
+use super::transform::{aggregate_calls, resolver, sql_aggregate, temp_name};
+use super::{Env, Frame};
+use crate::error::{QuiverError, Result};
+use crate::query::domain::{self, Kind};
+use crate::query::expr::{self, Expr};
+use crate::query::spec::AggregateOp;
+
+pub fn apply(frame: Frame, query: &ViewQuery, env: &Env) -> Result<Frame> {
+    match query {
+        ViewQuery::Aggregate { group_by, measures } => aggregate(frame, group_by, measures, env),
+        ViewQuery::Raw { fields } if fields.is_empty() || fields.iter().any(|f| f == "*") => Ok(frame),
+        ViewQuery::Raw { fields } => {
+            let mut unique: Vec<String> = Vec::with_capacity(fields.len());
+            for f in fields {
+                if !unique.contains(f) {
+                    unique.push(f.clone());
+                }
+            }
+            frame.select(&unique)
+        }
+        ViewQuery::Fold { fold_by, new_fold_key_col, new_fold_value_col } => {
+            fold(frame, fold_by, new_fold_key_col, new_fold_value_col)
+        }
+        ViewQuery::Bin { bin_by, new_bin_col, bin_size } => {
+            let mut frame = frame;
+            let values = match Kind::of(frame.column(bin_by)?.data_type()) {
+                Kind::Integer | Kind::Float => domain::floats(frame.column(bin_by)?),
+                kind => {
+                    return Err(QuiverError::InvalidQuery(format!(
+                        "a bin view needs numbers, but \"{bin_by}\" holds {} values",
+                        kind.name()
+                    )))
+                }
+            };
+            if !(bin_size.is_finite() && *bin_size >= 1.0) {
+                return Err(QuiverError::InvalidQuery(format!("a bin count must be 1 or more, not {bin_size}")));
+            }
+            let (indices, bin) = super::transform::bins(&values, *bin_size as usize);
+            frame.set_column(new_bin_col, Arc::new(indices), Some(bin))?;
+            Ok(frame)
+        }
+    }
+}
+
+/// What one measure needs from the grouping: aggregate calls (indices into
+/// the shared list) and how to make its column from their results.
+enum Plan {
+    /// The result of call `i`.
+    Call(usize),
+    /// `distinctCount`: distinct non-null values (call `distinct`), plus one
+    /// when the group has a null (count of rows `rows` > count of values `values`).
+    Distinct { distinct: usize, rows: usize, values: usize },
+    /// A SQL expression over calls' results.
+    Sql(Expr),
+}
+
+fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env) -> Result<Frame> {
+    let mut work = frame.batch.clone();
+    let mut calls: Vec<(AggregateOp, Expr)> = Vec::new();
+    let mut plans = Vec::with_capacity(measures.len());
+    let push = |calls: &mut Vec<(AggregateOp, Expr)>, op, column: &str| {
+        calls.push((op, Expr::Column { column: column.to_string() }));
+        calls.len() - 1
+    };
+    for (m, measure) in measures.iter().enumerate() {
+        if measure.agg == Aggregator::Expr {
+            let parsed = sql::parse(&measure.field)?;
+            let resolve = resolver(&frame.batch);
+            let tree = sql::to_expr(&parsed, &measure.field, &resolve, &mut |name, arg| {
+                let op = sql_aggregate(name).ok_or_else(|| QuiverError::InvalidQuery(format!("unknown aggregate {name}()")))?;
+                calls.push((op, arg));
+                Ok(Expr::Column { column: temp_name(calls.len() - 1) })
+            })?;
+            plans.push(Plan::Sql(tree));
+            continue;
+        }
+        if measure.agg == Aggregator::Count {
+            plans.push(Plan::Call(push(&mut calls, AggregateOp::Count, "*")));
+            continue;
+        }
+        let mut column = measure.field.clone();
+        let source = frame.column(&measure.field)?;
+        if measure.format.is_some() && Kind::of(source.data_type()) != Kind::Integer {
+            // A temporal measure aggregates instants.
+            let reading = Reading::in_zone(measure.offset.unwrap_or(env.local_offset));
+            let instants = time::instants(source, &measure.field, reading)?;
+            column = format!("\u{1}time{m}");
+            work = with_column(&work, &column, Arc::new(instants))?;
+        } else if let Some(bin) = frame.bins.get(&measure.field) {
+            // A bin measure aggregates lower bounds.
+            let lows: arrow_array::Float64Array = domain::integers(source).iter().map(|i| i.map(|i| bin.bounds(i).0)).collect();
+            column = format!("\u{1}bin{m}");
+            work = with_column(&work, &column, Arc::new(lows))?;
+        }
+        let op = match measure.agg {
+            Aggregator::Sum => AggregateOp::Sum,
+            Aggregator::Max => AggregateOp::Max,
+            Aggregator::Min => AggregateOp::Min,
+            Aggregator::Mean => AggregateOp::Mean,
+            Aggregator::Median => AggregateOp::Median,
+            Aggregator::Variance => AggregateOp::VariancePop,
+            Aggregator::Stdev => AggregateOp::StddevPop,
+            Aggregator::DistinctCount => {
+                let distinct = push(&mut calls, AggregateOp::CountDistinct, &column);
+                let rows = push(&mut calls, AggregateOp::Count, "*");
+                // A count of values: the count of a derived "is valid" column's non-nulls.
+                let valid = format!("\u{1}valid{m}");
+                let source = work.column_by_name(&column).expect("present").clone();
+                let flags: Int64Array = (0..source.len()).map(|i| source.is_valid(i).then_some(1)).collect();
+                work = with_column(&work, &valid, Arc::new(flags))?;
+                let values = push(&mut calls, AggregateOp::Sum, &valid);
+                plans.push(Plan::Distinct { distinct, rows, values });
+                continue;
+            }
+            Aggregator::Count | Aggregator::Expr => unreachable!("handled above"),
+        };
+        plans.push(Plan::Call(push(&mut calls, op, &column)));
+    }
+
+    let grouped = aggregate_calls(&work, &calls, group_by)?;
+    let rows = if frame.num_rows() == 0 { 0 } else { grouped.num_rows() };
+    let grouped = grouped.slice(0, rows);
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    let put = |name: &str, values: ArrayRef, fields: &mut Vec<Field>, columns: &mut Vec<ArrayRef>| {
+        match fields.iter().position(|f| f.name() == name) {
+            Some(i) => {
+                fields[i] = Field::new(name, values.data_type().clone(), true);
+                columns[i] = values;
+            }
+            None => {
+                fields.push(Field::new(name, values.data_type().clone(), true));
+                columns.push(values);
+            }
+        }
+    };
+    for key in group_by {
+        let values = grouped.column_by_name(key).expect("a key column").clone();
+        put(key, values, &mut fields, &mut columns);
+    }
+    for (measure, plan) in measures.iter().zip(&plans) {
+        let call = |i: usize| grouped.column_by_name(&temp_name(i)).expect("an aggregate column").clone();
+        let values: ArrayRef = match plan {
+            Plan::Call(i) => call(*i),
+            Plan::Distinct { distinct, rows, values } => {
+                let (d, r, v) = (domain::integers(&call(*distinct)), domain::integers(&call(*rows)), domain::integers(&call(*values)));
+                let counts: Int64Array = (0..d.len())
+                    .map(|g| Some(d.value(g) + i64::from(r.value(g) > if v.is_valid(g) { v.value(g) } else { 0 })))
+                    .collect();
+                Arc::new(counts)
+            }
+            Plan::Sql(tree) => expr::evaluate(tree, &grouped)?.into_array(),
+        };
+        put(&measure.key(), values, &mut fields, &mut columns);
+    }
+    let bins = frame.bins.iter().filter(|(k, _)| group_by.contains(k)).map(|(k, v)| (k.clone(), *v)).collect();
+    Ok(Frame { batch: super::batch(fields, columns, rows)?, bins })
+}
+
+fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
+    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = batch.columns().to_vec();
+    fields.push(Field::new(name, values.data_type().clone(), true));
+    columns.push(values);
+    super::batch(fields, columns, batch.num_rows())
+}
+
+/// Each row once per field of `fold_by` (row by row), with the field's name
+/// in `key_col` and its value in `value_col`; the folded fields are dropped.
+fn fold(frame: Frame, fold_by: &[String], key_col: &str, value_col: &str) -> Result<Frame> {
+    if fold_by.is_empty() {
+        return Ok(Frame { batch: frame.batch.slice(0, 0), bins: frame.bins });
+    }
+    let sources: Vec<ArrayRef> = fold_by.iter().map(|f| frame.column(f).cloned()).collect::<Result<_>>()?;
+    let n = frame.num_rows();
+    let k = fold_by.len();
+    let repeated = UInt32Array::from_iter_values((0..n as u32).flat_map(|r| std::iter::repeat_n(r, k)));
+    let schema = frame.batch.schema();
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for (field, column) in schema.fields().iter().zip(frame.batch.columns()) {
+        if fold_by.contains(field.name()) || field.name() == key_col || field.name() == value_col {
+            continue;
+        }
+        fields.push(field.as_ref().clone());
+        columns.push(crate::arrays::take(column.as_ref(), &repeated)?);
+    }
+    let keys: StringArray = (0..n * k).map(|i| Some(fold_by[i % k].as_str())).collect();
+    // The values of differing columns share one type: numbers when all are
+    // numbers, else text.
+    let numeric = sources.iter().all(|s| matches!(Kind::of(s.data_type()), Kind::Integer | Kind::Float));
+    let unified: Vec<ArrayRef> = sources
+        .iter()
+        .map(|s| -> Result<ArrayRef> {
+            Ok(if numeric {
+                Arc::new(domain::floats(s))
+            } else if Kind::of(s.data_type()) == Kind::Text {
+                super::plain_text(s)?
+            } else {
+                arrow_cast_to_text(s)
+            })
+        })
+        .collect::<Result<_>>()?;
+    let refs: Vec<&dyn Array> = unified.iter().map(|a| a.as_ref()).collect();
+    let pairs: Vec<(usize, usize)> = (0..n * k).map(|i| (i % k, i / k)).collect();
+    let values = arrow_select::interleave::interleave(&refs, &pairs)?;
+    fields.push(Field::new(key_col, DataType::Utf8, true));
+    columns.push(Arc::new(keys) as ArrayRef);
+    fields.push(Field::new(value_col, values.data_type().clone(), true));
+    columns.push(values);
+    let bins = frame.bins.iter().filter(|(name, _)| fields.iter().any(|f| f.name() == *name)).map(|(a, b)| (a.clone(), *b)).collect();
+    Ok(Frame { batch: super::batch(fields, columns, n * k)?, bins })
+}
+
+/// Any column as text, the way rows show it.
+fn arrow_cast_to_text(array: &ArrayRef) -> ArrayRef {
+    let mut text = String::new();
+    let values: StringArray = (0..array.len())
+        .map(|row| {
+            text.clear();
+            super::json::cell_text(array.as_ref(), row, None, &mut text).then(|| text.clone())
+        })
+        .collect();
+    Arc::new(values)
+}
