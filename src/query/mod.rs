@@ -63,6 +63,12 @@ impl QueryEngine {
         Ok(QueryEngine { batch: table.single_batch()?, views: ViewCache::new(DEFAULT_VIEW_CACHE_BYTES) })
     }
 
+    /// Graphic Walker's `computation(payload)`: the rows as JSON text (see
+    /// [`crate::walker`]).
+    pub fn walker(&self, payload: &crate::walker::payload::Payload, env: &crate::walker::Env) -> Result<String> {
+        crate::walker::query_json(&self.batch, payload, env)
+    }
+
     /// Rows `offset .. offset + limit` of the view (filter, sort); the view's
     /// row order is cached, so the next page of it costs only its rows.
     pub fn page(&mut self, spec: &PageSpec) -> Result<Page> {

@@ -155,7 +155,7 @@ pub(crate) fn plain_text(array: &ArrayRef) -> Result<ArrayRef> {
 /// Runs every step of `payload` on `table`; the frame before `offset` /
 /// `limit` (see [`json::rows`] for those).
 pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Frame> {
-    let mut frame = Frame::new(table.clone());
+    let mut frame = Frame::new(prune(table, payload));
     for step in &payload.workflow {
         frame = match step {
             Step::Filter { filters } => filter::apply(frame, filters, env)?,
@@ -175,6 +175,70 @@ pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Fram
         };
     }
     Ok(frame)
+}
+
+/// Only the columns of `table` the workflow can read (filters then copy
+/// only those): all of them unless a view narrows the fields (an aggregate,
+/// or a raw view with a field list).
+fn prune(table: &RecordBatch, payload: &Payload) -> RecordBatch {
+    let mut names: Vec<String> = Vec::new();
+    let mut narrowed = false;
+    fn expression(exp: &payload::Expression, names: &mut Vec<String>) {
+        for param in &exp.params {
+            match param {
+                payload::Param::Field(f) => names.push(f.clone()),
+                payload::Param::Expression(e) => expression(e, names),
+                payload::Param::Sql(text) => {
+                    // A parse error is reported when the step runs.
+                    if let Ok(parsed) = sql::parse(text) {
+                        sql::references(&parsed, names);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for step in &payload.workflow {
+        match step {
+            Step::Filter { filters } => names.extend(filters.iter().map(|f| f.fid.clone())),
+            Step::Transform { transform } => transform.iter().for_each(|t| expression(&t.expression, &mut names)),
+            Step::Sort { by, .. } => names.extend(by.iter().cloned()),
+            Step::View { query } => {
+                for q in query {
+                    match q {
+                        payload::ViewQuery::Aggregate { group_by, measures } => {
+                            narrowed = true;
+                            names.extend(group_by.iter().cloned());
+                            for m in measures {
+                                match sql::parse(&m.field) {
+                                    Ok(parsed) if m.agg == payload::Aggregator::Expr => sql::references(&parsed, &mut names),
+                                    _ => names.push(m.field.clone()),
+                                }
+                            }
+                        }
+                        payload::ViewQuery::Raw { fields } if !fields.is_empty() && !fields.iter().any(|f| f == "*") => {
+                            narrowed = true;
+                            names.extend(fields.iter().cloned());
+                        }
+                        payload::ViewQuery::Raw { .. } => {}
+                        payload::ViewQuery::Fold { fold_by, .. } => names.extend(fold_by.iter().cloned()),
+                        payload::ViewQuery::Bin { bin_by, .. } => names.push(bin_by.clone()),
+                    }
+                }
+            }
+        }
+    }
+    if !narrowed {
+        return table.clone();
+    }
+    let wanted: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let keep: Vec<usize> = (0..table.num_columns())
+        .filter(|&i| wanted.contains(&table.schema().field(i).name().to_lowercase()))
+        .collect();
+    let schema = table.schema();
+    let fields: Vec<Field> = keep.iter().map(|&i| schema.field(i).clone()).collect();
+    let columns: Vec<ArrayRef> = keep.iter().map(|&i| table.column(i).clone()).collect();
+    batch(fields, columns, table.num_rows()).unwrap_or_else(|_| table.clone())
 }
 
 /// The rows `offset .. offset + limit` (no limit unless `limit > 0`), as

@@ -345,6 +345,29 @@ impl Parser<'_> {
     }
 }
 
+/// Every field name `sql` refers to.
+pub fn references(sql: &Sql, out: &mut Vec<String>) {
+    match sql {
+        Sql::Ref(name) => out.push(name.clone()),
+        Sql::Number(_) | Sql::Text(_) | Sql::Bool(_) | Sql::Null => {}
+        Sql::Unary { operand, .. } | Sql::IsNull { operand, .. } => references(operand, out),
+        Sql::Binary { left, right, .. } => {
+            references(left, out);
+            references(right, out);
+        }
+        Sql::Case { whens, otherwise } => {
+            for (w, t) in whens {
+                references(w, out);
+                references(t, out);
+            }
+            if let Some(o) = otherwise {
+                references(o, out);
+            }
+        }
+        Sql::Call { args, .. } => args.iter().for_each(|a| references(a, out)),
+    }
+}
+
 /// Converts to Quiver's expression tree. `resolve` maps a field name to a
 /// column (names are matched exactly, then ignoring case); `aggregate`
 /// turns an aggregate call (function, argument) into an expression.

@@ -107,7 +107,7 @@ fn unknown_level(what: &str, level: &str) -> QuiverError {
 
 fn bin_count(num: Option<f64>) -> Result<usize> {
     let n = num.unwrap_or(10.0);
-    if n.is_finite() && n >= 1.0 && n <= 1e6 {
+    if (1.0..=1e6).contains(&n) {
         Ok(n as usize)
     } else {
         Err(QuiverError::InvalidQuery(format!("a bin count must be between 1 and 1,000,000, not {n}")))

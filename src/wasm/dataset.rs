@@ -408,6 +408,18 @@ impl Dataset {
         ipc(&[batch])
     }
 
+    /// Graphic Walker's `computation(payload)` over this table (see the
+    /// README, "Graphic Walker"): the result rows as JSON text, for
+    /// `JSON.parse`. `payload` is the JSON of an `IDataQueryPayload`;
+    /// `localOffset` is the browser's `new Date().getTimezoneOffset()`, the
+    /// zone Graphic Walker assumes where a step names none.
+    #[wasm_bindgen(js_name = walkerQuery)]
+    pub fn walker_query(&self, payload: &str, #[wasm_bindgen(js_name = localOffset)] local_offset: i32) -> Result<String, JsValue> {
+        let payload = crate::walker::parse_payload(payload).map_err(|e| js_error(&e))?;
+        let env = crate::walker::Env { local_offset };
+        self.state.borrow_mut().engine()?.walker(&payload, &env).map_err(|e| js_error(&e))
+    }
+
     /// Column profiles (see `ProfileSpec`; `{}` profiles every column).
     #[wasm_bindgen(unchecked_return_type = "ColumnProfile[]")]
     pub fn profile(&self, #[wasm_bindgen(unchecked_optional_param_type = "ProfileSpec")] spec: JsValue) -> Result<JsValue, JsValue> {
