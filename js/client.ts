@@ -252,6 +252,16 @@ export class Dataset extends EventTarget {
   }
 
   /**
+   * Graphic Walker's `computation(payload)` over this dataset, as JSON text
+   * (`payload` is the JSON of an `IDataQueryPayload`). Prefer
+   * `computationFor(dataset)` from `./walker`, which caches, de-duplicates
+   * and prioritises. `cost` orders queued queries (cheapest first).
+   */
+  walkerQuery(payload: string, localOffset = new Date().getTimezoneOffset(), cost = 0): Promise<string> {
+    return this.#call((h) => h.walker(payload, localOffset, cost));
+  }
+
+  /**
    * Exports a filtered, sorted view in chunks (CSV or Arrow IPC), so a large
    * export never holds more than a chunk in the worker. `onProgress(done, total)`.
    */

@@ -76,7 +76,29 @@ async function mapErrors<T>(run: () => Promise<T> | T): Promise<T> {
   }
 }
 
+/** A Graphic Walker query waiting for its turn. */
+interface WalkerJob {
+  payload: string;
+  localOffset: number;
+  cost: number;
+  order: number;
+  resolve: (rows: string) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Lets messages that arrived meanwhile (more queries) be handled. */
+const yieldToMessages = () =>
+  new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+
 export class EngineHost {
+  #walkerQueue: WalkerJob[] = [];
+  #walkerRunning = false;
+  #walkerOrder = 0;
+
   /** Set as soon as loading starts; queries wait for the dataset to exist. */
   #dataset: Promise<Dataset> | null = null;
   #name = "";
@@ -192,6 +214,48 @@ export class EngineHost {
       const ds = await this.#need();
       return guard(() => ds.profile(spec));
     });
+  }
+
+  /**
+   * Graphic Walker's `computation(payload)` as JSON text. Queries wait in
+   * a queue that runs the cheapest first (`cost`: 0 for aggregates, more for
+   * raw rows), so a burst of chart and profiling queries is not held up
+   * behind one large raw-data query that arrived before them.
+   */
+  walker(payload: string, localOffset: number, cost: number): Promise<string> {
+    return mapErrors(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          this.#walkerQueue.push({ payload, localOffset, cost, order: this.#walkerOrder++, resolve, reject });
+          void this.#drainWalker();
+        }),
+    );
+  }
+
+  async #drainWalker(): Promise<void> {
+    if (this.#walkerRunning) return;
+    this.#walkerRunning = true;
+    try {
+      for (;;) {
+        // Let queries posted in the same burst join the queue first.
+        await yieldToMessages();
+        if (this.#walkerQueue.length === 0) break;
+        let next = 0;
+        for (let i = 1; i < this.#walkerQueue.length; i++) {
+          const [a, b] = [this.#walkerQueue[i], this.#walkerQueue[next]];
+          if (a.cost < b.cost || (a.cost === b.cost && a.order < b.order)) next = i;
+        }
+        const job = this.#walkerQueue.splice(next, 1)[0];
+        try {
+          const ds = await this.#need();
+          job.resolve(guard(() => ds.walkerQuery(job.payload, job.localOffset)));
+        } catch (e) {
+          job.reject(e);
+        }
+      }
+    } finally {
+      this.#walkerRunning = false;
+    }
   }
 
   /** Starts an export; read it with `exportNext(id)`. */

@@ -21,5 +21,18 @@ export default defineConfig({
     fs: { allow: [root] },
   },
   preview: { host: "127.0.0.1", port: Number(process.env.PORT ?? 4173) },
-  build: { outDir: "dist", emptyOutDir: true, target: "es2022" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // Graphic Walker (with Vega) is one 4 MB chunk, loaded by the explorer only.
+    chunkSizeWarningLimit: 5000,
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL("index.html", import.meta.url)),
+        explorer: fileURLToPath(new URL("explorer.html", import.meta.url)),
+        check: fileURLToPath(new URL("walker-check.html", import.meta.url)),
+      },
+    },
+  },
 });

@@ -239,7 +239,9 @@ pub fn aggregate_calls(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group
     let mut aggregates = Vec::with_capacity(calls.len());
     for (i, (op, arg)) in calls.iter().enumerate() {
         let column = match (op, arg) {
-            // count(…) is Graphic Walker's `values.length`: rows, nulls included.
+            // count(x) counts x's non-null values; count(*) (an argument that is
+            // not a field) counts rows, as the `count` measure does.
+            (AggregateOp::Count, Expr::Column { column }) if column != "*" => Some(column.clone()),
             (AggregateOp::Count, _) => None,
             (_, Expr::Column { column }) => Some(column.clone()),
             (_, arg) => {

@@ -1,0 +1,96 @@
+// The Data Explorer: the page analysts already use (a sidebar to pick a file,
+// Graphic Walker filling the rest), with Quiver as Graphic Walker's
+// computation, so files far larger than the server could parse are explored
+// in the browser. Graphic Walker never holds the rows: every chart, table
+// page and profile is a `computation(payload)` call answered in the worker.
+import { useMemo, useState } from "react";
+import { GraphicWalker } from "@kanaries/graphic-walker";
+import { computationFor, fieldsFor } from "@quiver/client";
+import { useDataset } from "@quiver/client/react";
+import { LoadBar } from "../components/LoadBar";
+import { SAMPLE_URL } from "../components/Picker";
+import { count } from "../format";
+
+export function Explorer() {
+  const [source, setSource] = useState<File | string | null>(null);
+  const [name, setName] = useState("");
+  const [url, setUrl] = useState("");
+  const handle = useDataset(source);
+  const { dataset, status, info, error } = handle;
+  const ready = status === "ready" && dataset && info;
+
+  // Graphic Walker gets the fields and a computation once the file is in.
+  const walker = useMemo(
+    () => (ready ? { fields: fieldsFor(info.schema), computation: computationFor(dataset) } : null),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [ready, dataset],
+  );
+
+  const open = (next: File | string, label: string) => {
+    setName(label);
+    setSource(next);
+  };
+
+  return (
+    <div className="explorer">
+      <aside className="sidebar">
+        <h1>
+          Data Explorer <small>Graphic Walker on Quiver</small>
+        </h1>
+        <label className="button primary">
+          Upload CSV
+          <input
+            type="file"
+            data-testid="upload"
+            accept=".csv,.tsv,.txt,text/csv,text/plain"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) open(file, file.name);
+              e.target.value = "";
+            }}
+          />
+        </label>
+        <button className="button" data-testid="sample" onClick={() => open(new URL(SAMPLE_URL, location.href).href, "sales-sample.csv")}>
+          Sample data
+        </button>
+        <form
+          className="url"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (url) open(url, url.split("/").pop() || url);
+          }}
+        >
+          <label htmlFor="server-url">Open from server</label>
+          <input id="server-url" type="url" placeholder="https://…/file.csv" value={url} onChange={(e) => setUrl(e.target.value)} />
+          <button className="button" type="submit" disabled={!url}>
+            Open
+          </button>
+        </form>
+        {source && <LoadBar handle={handle} name={name} />}
+        {ready && (
+          <p className="summary" data-testid="row-count">
+            {count(info.numRows)} rows · {info.schema.length} columns
+          </p>
+        )}
+        {error && (
+          <p className="error" role="alert">
+            {error.message}
+          </p>
+        )}
+        <p className="hint">
+          The file never leaves this computer: it is read in chunks into columns in WebAssembly, and every chart is
+          computed here. <a href="./">Rows and group-by view</a>
+        </p>
+      </aside>
+      <main className="walker" data-testid="walker">
+        {walker ? (
+          <GraphicWalker fields={walker.fields} computation={walker.computation} appearance="light" />
+        ) : (
+          <div className="empty">
+            <p>Upload a CSV file, or try the sample data, to explore it with Graphic Walker.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,17 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { Quiver } from "@quiver/client";
+import { QuiverProvider } from "@quiver/client/react";
+import { Explorer } from "./Explorer";
+import "../styles.css";
+import "./explorer.css";
+
+const quiver = new Quiver({ memoryBudgetBytes: 3_000_000_000 });
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <QuiverProvider quiver={quiver}>
+      <Explorer />
+    </QuiverProvider>
+  </StrictMode>,
+);
