@@ -1,12 +1,38 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 import { fileURLToPath } from "node:url";
+import { cpSync, mkdirSync } from "node:fs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * Graphic Walker 0.5 links two files from CDNs: Leaflet's stylesheet (for
+ * map charts) and the Kanaries logo. The explorer must work offline, so the
+ * stylesheet is served from the app (the same Leaflet 1.9.4 file, which its
+ * integrity hash checks) and the logo falls back to the one bundled.
+ */
+function offlineGraphicWalker() {
+  const leaflet = fileURLToPath(new URL("../node_modules/leaflet/dist/", import.meta.url));
+  const vendor = fileURLToPath(new URL("public/vendor/leaflet/", import.meta.url));
+  return {
+    name: "offline-graphic-walker",
+    buildStart() {
+      mkdirSync(vendor, { recursive: true });
+      cpSync(`${leaflet}leaflet.css`, `${vendor}leaflet.css`);
+      cpSync(`${leaflet}images`, `${vendor}images`, { recursive: true });
+    },
+    transform(code, id) {
+      if (!id.includes("@kanaries/graphic-walker")) return null;
+      return code
+        .replaceAll("https://unpkg.com/leaflet@1.9.4/dist/leaflet.css", "/vendor/leaflet/leaflet.css")
+        .replace(/https:\/\/imagedelivery\.net\/[^"'`]+/g, "data:,");
+    },
+  };
+}
+
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  plugins: [react()],
+  plugins: [react(), offlineGraphicWalker()],
   resolve: {
     alias: {
       "@quiver/client/react": fileURLToPath(new URL("../js/react.ts", import.meta.url)),

@@ -5,11 +5,26 @@
 // page and profile is a `computation(payload)` call answered in the worker.
 import { useMemo, useState } from "react";
 import { GraphicWalker } from "@kanaries/graphic-walker";
-import { computationFor, fieldsFor } from "@quiver/client";
+import { computationFor, fieldsFor, type WalkerComputation, type WalkerPayload, type WalkerRow } from "@quiver/client";
 import { useDataset } from "@quiver/client/react";
 import { LoadBar } from "../components/LoadBar";
 import { SAMPLE_URL } from "../components/Picker";
 import { count } from "../format";
+
+/** The last queries Graphic Walker sent and their answers (for tests and
+ *  for curious people: `quiverWalkerLog` in the console). */
+const log: Array<{ payload: WalkerPayload; rows: WalkerRow[]; ms: number }> = [];
+Object.assign(window, { quiverWalkerLog: log });
+
+function logged(computation: WalkerComputation): WalkerComputation {
+  return async (payload) => {
+    const started = performance.now();
+    const rows = await computation(payload);
+    log.push({ payload, rows: rows.slice(0, 200), ms: performance.now() - started });
+    if (log.length > 100) log.shift();
+    return rows;
+  };
+}
 
 export function Explorer() {
   const [source, setSource] = useState<File | string | null>(null);
@@ -21,7 +36,7 @@ export function Explorer() {
 
   // Graphic Walker gets the fields and a computation once the file is in.
   const walker = useMemo(
-    () => (ready ? { fields: fieldsFor(info.schema), computation: computationFor(dataset) } : null),
+    () => (ready ? { fields: fieldsFor(info.schema), computation: logged(computationFor(dataset)) } : null),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [ready, dataset],
   );
@@ -54,7 +69,7 @@ export function Explorer() {
           Sample data
         </button>
         <form
-          className="url"
+          className="server"
           onSubmit={(e) => {
             e.preventDefault();
             if (url) open(url, url.split("/").pop() || url);
