@@ -118,3 +118,14 @@ fn mistakes_are_clear() {
         .contains("look-around"));
     assert!(parse_payload("{\"workflow\": [{\"type\": \"dance\"}]}").unwrap_err().to_string().contains("not a Graphic Walker query"));
 }
+
+#[test]
+fn distinct_value_counts_include_null_as_a_value() {
+    for (field, distinct) in [("region", 4), ("city", 5), ("price", 6), ("day", 5), ("ok", 3)] {
+        let got = run(json!({"workflow": [
+            {"type": "view", "query": [{"op": "aggregate", "groupBy": [field], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
+            {"type": "view", "query": [{"op": "aggregate", "groupBy": [], "measures": [
+                {"field": "*", "agg": "count", "asFieldKey": "d"}, {"field": "c", "agg": "sum", "asFieldKey": "count"}]}]}]}));
+        assert_eq!(got, json!([{"d": distinct, "count": 6}]), "{field}");
+    }
+}

@@ -26,6 +26,7 @@ use super::time::{self, Reading};
 use super::{Env, Frame};
 use crate::error::{QuiverError, Result};
 use crate::query::domain::{self, Kind};
+use crate::query::spec::Filter;
 
 /// The rows of `frame` that pass every filter.
 pub fn apply(frame: Frame, filters: &[VisFilter], env: &Env) -> Result<Frame> {
@@ -48,6 +49,13 @@ fn rule_mask(frame: &Frame, fid: &str, rule: &FilterRule, env: &Env) -> Result<B
     let array = frame.column(fid)?;
     let bin = frame.bins.get(fid).copied();
     Ok(match rule {
+        FilterRule::Range { value: (lo, hi) } if bin.is_none() && matches!(Kind::of(array.data_type()), Kind::Integer | Kind::Float) => {
+            // The query engine's typed comparison (in the column's own type).
+            let bound = |v: &Option<f64>| v.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number);
+            let between = Filter::Between { column: fid.to_string(), min: bound(lo), max: bound(hi) };
+            let mask = crate::query::filter::matches(&between, &frame.batch)?;
+            mask.values().clone()
+        }
         FilterRule::Range { value: (lo, hi) } => {
             let lo = lo.unwrap_or(f64::NEG_INFINITY);
             let hi = hi.unwrap_or(f64::INFINITY);

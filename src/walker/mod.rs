@@ -156,7 +156,22 @@ pub(crate) fn plain_text(array: &ArrayRef) -> Result<ArrayRef> {
 /// `limit` (see [`json::rows`] for those).
 pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Frame> {
     let mut frame = Frame::new(prune(table, payload));
-    for step in &payload.workflow {
+    // A final sort before a limit only needs the first rows in order.
+    let (offset, limit) = window(payload, usize::MAX);
+    let top = (limit != usize::MAX - offset).then(|| offset.saturating_add(limit));
+    let last = payload.workflow.len().saturating_sub(1);
+    let mut skip_next = false;
+    for (i, step) in payload.workflow.iter().enumerate() {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
+        if let Some(next) = payload.workflow.get(i + 1) {
+            if let Some(fused) = view::distinct_meta(&frame, step, next)? {
+                frame = fused;
+                skip_next = true;
+                continue;
+            }
+        }
         frame = match step {
             Step::Filter { filters } => filter::apply(frame, filters, env)?,
             Step::Transform { transform } => {
@@ -171,7 +186,7 @@ pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Fram
                 }
                 frame
             }
-            Step::Sort { sort, by } => order::sort(frame, by, *sort)?,
+            Step::Sort { sort, by } => order::sort(frame, by, *sort, if i == last { top } else { None })?,
         };
     }
     Ok(frame)

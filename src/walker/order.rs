@@ -21,7 +21,8 @@ use crate::query::domain::Kind;
 use crate::query::sort::sort as sort_rows;
 use crate::query::spec::{NullsOrder, SortKey};
 
-pub fn sort(frame: Frame, by: &[String], direction: SortDirection) -> Result<Frame> {
+/// `frame` ordered by `by`; with `limit`, only its first `limit` rows.
+pub fn sort(frame: Frame, by: &[String], direction: SortDirection, limit: Option<usize>) -> Result<Frame> {
     if by.is_empty() || frame.num_rows() < 2 {
         return Ok(frame);
     }
@@ -43,7 +44,7 @@ pub fn sort(frame: Frame, by: &[String], direction: SortDirection) -> Result<Fra
         });
     }
     let key_batch = super::batch(fields, columns, frame.num_rows())?;
-    let order = UInt32Array::from(sort_rows(&key_batch, &keys, None, None)?);
+    let order = UInt32Array::from(sort_rows(&key_batch, &keys, None, limit)?);
     let batch = crate::arrays::take_record_batch(&frame.batch, &order)?;
     Ok(Frame { batch, bins: frame.bins })
 }

@@ -16,10 +16,11 @@
 
 use std::sync::Arc;
 
+use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field};
 
-use super::payload::{Aggregator, Measure, ViewQuery};
+use super::payload::{Aggregator, Measure, Step, ViewQuery};
 use super::sql;
 use super::time::{self, Reading};
 use super::transform::{aggregate_calls, resolver, sql_aggregate, temp_name};
@@ -179,6 +180,72 @@ fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env)
     }
     let bins = frame.bins.iter().filter(|(k, _)| group_by.contains(k)).map(|(k, v)| (k.clone(), *v)).collect();
     Ok(Frame { batch: super::batch(fields, columns, rows)?, bins })
+}
+
+/// Graphic Walker's "how many distinct values" query, two steps: group by
+/// one field counting rows as `C`, then over all groups count them and sum
+/// `C`. Answered from the group ids alone (no per-group aggregates or group
+/// rows), which matters for a field of a million distinct values. `None`
+/// when `step` and `next` are not that pair.
+pub fn distinct_meta(frame: &Frame, step: &Step, next: &Step) -> Result<Option<Frame>> {
+    let (Step::View { query: first }, Step::View { query: second }) = (step, next) else { return Ok(None) };
+    let ([ViewQuery::Aggregate { group_by: key, measures: per_group }], [ViewQuery::Aggregate { group_by: none, measures: totals }]) =
+        (first.as_slice(), second.as_slice())
+    else {
+        return Ok(None);
+    };
+    let ([key], [counted]) = (key.as_slice(), per_group.as_slice()) else { return Ok(None) };
+    if !none.is_empty() || counted.agg != Aggregator::Count || totals.is_empty() {
+        return Ok(None);
+    }
+    let counted_key = counted.key();
+    let is_count = |m: &Measure| m.agg == Aggregator::Count && m.field != counted_key;
+    let is_sum_of_counts = |m: &Measure| m.agg == Aggregator::Sum && m.field == counted_key;
+    if !totals.iter().all(|m| is_count(m) || is_sum_of_counts(m)) || frame.bins.contains_key(key) {
+        return Ok(None);
+    }
+    let rows = frame.num_rows();
+    let groups = if rows == 0 {
+        0
+    } else {
+        distinct_values(frame.column(key)?)?
+    };
+    let out_rows = usize::from(rows > 0);
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for m in totals {
+        let value = if is_count(m) { groups } else { rows } as i64;
+        let name = m.key();
+        if let Some(i) = fields.iter().position(|f: &Field| f.name() == &name) {
+            fields.remove(i);
+            columns.remove(i);
+        }
+        fields.push(Field::new(&name, DataType::Int64, true));
+        columns.push(Arc::new(Int64Array::from(vec![value; out_rows])));
+    }
+    Ok(Some(Frame { batch: super::batch(fields, columns, out_rows)?, bins: Default::default() }))
+}
+
+/// How many distinct values `column` has, null counting as one.
+fn distinct_values(column: &ArrayRef) -> Result<usize> {
+    let null = usize::from(column.logical_null_count() > 0);
+    if let Some(dictionary) = column.as_any_dictionary_opt() {
+        let keys = domain::integers(&dictionary.keys().slice(0, column.len()));
+        let mut used = vec![false; dictionary.values().len()];
+        keys.iter().flatten().for_each(|k| used[k as usize] = true);
+        return Ok(used.into_iter().filter(|u| *u).count() + null);
+    }
+    if let Some(mut bits) = crate::query::group::primitive_bits(column.as_ref()) {
+        // Sorting and counting runs beats hashing a million distinct values.
+        if let Some(nulls) = column.logical_nulls() {
+            bits = bits.into_iter().zip(nulls.iter()).filter_map(|(b, valid)| valid.then_some(b)).collect();
+        }
+        bits.sort_unstable();
+        bits.dedup();
+        return Ok(bits.len() + null);
+    }
+    let all = crate::query::group::RowSet::All(column.len());
+    Ok(crate::query::group::group(std::slice::from_ref(column), &all)?.len())
 }
 
 fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {

@@ -38,6 +38,7 @@ export function serveStatic(root = ROOT) {
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       "content-length": stat.size,
       "cache-control": "no-store",
+      "access-control-allow-origin": "*",
     });
     createReadStream(file).pipe(response);
   });

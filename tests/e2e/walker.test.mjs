@@ -150,7 +150,7 @@ function workflowFor(rng) {
   if (transform.length) workflow.push({ type: "transform", transform });
 
   // A view.
-  const view = rng.pick(["aggregate", "aggregate", "aggregate", "raw", "fold", "bin"]);
+  const view = rng.pick(["aggregate", "aggregate", "aggregate", "raw", "fold", "bin", "distinct"]);
   used.add(`view:${view}`);
   let sortable = [];
   let outputs = [];
@@ -198,6 +198,11 @@ function workflowFor(rng) {
       used.add("filter:on-aggregate");
       workflow.push({ type: "filter", filters: [{ fid: "count", rule: { type: "range", value: [2, null] } }] });
     }
+  } else if (view === "distinct") {
+    // Graphic Walker's distinct-values query (two aggregate views in a row).
+    const fid = rng.pick(["region", "city", "qty", "ok", "day", "price", ...computed.bins, ...computed.dims]);
+    workflow.push({ type: "view", query: [{ op: "aggregate", groupBy: [fid], measures: [{ field: "*", agg: "count", asFieldKey: `count_${fid}` }] }] });
+    workflow.push({ type: "view", query: [{ op: "aggregate", groupBy: [], measures: [{ field: "*", agg: "count", asFieldKey: `total_distinct_${fid}` }, { field: `count_${fid}`, agg: "sum", asFieldKey: "count" }] }] });
   } else if (view === "raw") {
     const listed = rng.some([...fields, ...computed.bins, ...computed.numbers, ...computed.dims, ...computed.text], 1, 5);
     workflow.push({ type: "view", query: [{ op: "raw", fields: listed }] });
@@ -283,7 +288,7 @@ for (const seed of SEEDS) {
       "filter:range", "filter:temporal range", "filter:one of", "filter:not in", "filter:regexp",
       "transform:bin", "transform:binCount", "transform:log", "transform:log2", "transform:log10", "transform:one",
       "transform:dateTimeDrill", "transform:dateTimeFeature", "transform:expr",
-      "view:aggregate", "view:raw", "view:fold", "view:bin", "agg:count", "agg:distinctCount", "agg:expr", "sort", "limit",
+      "view:aggregate", "view:raw", "view:fold", "view:bin", "view:distinct", "agg:count", "agg:distinctCount", "agg:expr", "sort", "limit",
     ]) {
       assert.ok(coverage.has(feature), `no agreeing workflow used ${feature}`);
     }

@@ -9,6 +9,8 @@ type Outcome = { rows?: WalkerRow[]; error?: string; ms: number };
 const quiver = new Quiver();
 let quiverComputation: ((p: WalkerPayload) => Promise<WalkerRow[]>) | null = null;
 let walkerComputation: ((p: WalkerPayload) => Promise<WalkerRow[]>) | null = null;
+/** Quiver without the client's answer cache, for timing. */
+let quiverUncached: ((p: WalkerPayload) => Promise<WalkerRow[]>) | null = null;
 
 async function outcome(run: () => Promise<WalkerRow[]>): Promise<Outcome> {
   const start = performance.now();
@@ -30,6 +32,7 @@ const api = {
     const info = await dataset.loaded;
     const loadMs = performance.now() - started;
     quiverComputation = computationFor(dataset);
+    quiverUncached = async (p) => JSON.parse(await dataset.walkerQuery(JSON.stringify(p)));
     let walkerMs = 0;
     if (withWalker) {
       const t = performance.now();
@@ -38,6 +41,18 @@ const api = {
       walkerMs = performance.now() - t;
     }
     return { rows: info.numRows, loadMs, walkerRowsMs: walkerMs, fields: fieldsFor(info.schema) };
+  },
+  /** Milliseconds of each run of `payload` (answer cache skipped). */
+  async time(payload: WalkerPayload, engine: "quiver" | "walker", runs: number) {
+    const run = engine === "quiver" ? quiverUncached! : walkerComputation!;
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      rows = (await run(payload)).length;
+      times.push(performance.now() - start);
+    }
+    return { times, rows };
   },
   /** Each payload on both engines. */
   async both(payloads: WalkerPayload[]) {
@@ -49,9 +64,10 @@ const api = {
     }
     return out;
   },
-  /** Payloads fired at once on Quiver, as Graphic Walker's profiling does. */
-  async burst(payloads: WalkerPayload[], engine: "quiver" | "walker" = "quiver") {
-    const run = engine === "quiver" ? quiverComputation! : walkerComputation!;
+  /** Payloads fired at once on Quiver, as Graphic Walker's profiling does
+   *  (`engine: "quiver-uncached"` skips the answer cache, for timing). */
+  async burst(payloads: WalkerPayload[], engine: "quiver" | "quiver-uncached" | "walker" = "quiver") {
+    const run = engine === "quiver" ? quiverComputation! : engine === "walker" ? walkerComputation! : quiverUncached!;
     const start = performance.now();
     const finished: number[] = [];
     const results = await Promise.all(
