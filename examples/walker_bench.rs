@@ -36,6 +36,12 @@ fn main() {
             {"type": "view", "query": [{"op": "aggregate", "groupBy": [], "measures": [{"field": "*", "agg": "count", "asFieldKey": "d"}, {"field": "c", "agg": "sum", "asFieldKey": "count"}]}]}]}"#),
         ("distinct meta of ordered_at", r#"{"workflow": [{"type": "view", "query": [{"op": "aggregate", "groupBy": ["ordered_at"], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
             {"type": "view", "query": [{"op": "aggregate", "groupBy": [], "measures": [{"field": "*", "agg": "count", "asFieldKey": "d"}, {"field": "c", "agg": "sum", "asFieldKey": "count"}]}]}]}"#),
+        ("top 2 values of order_id", r#"{"workflow": [{"type": "view", "query": [{"op": "aggregate", "groupBy": ["order_id"], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
+            {"type": "sort", "by": ["c"], "sort": "descending"}], "limit": 2}"#),
+        ("top 2 values of ordered_at", r#"{"workflow": [{"type": "view", "query": [{"op": "aggregate", "groupBy": ["ordered_at"], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
+            {"type": "sort", "by": ["c"], "sort": "descending"}], "limit": 2}"#),
+        ("top 2 values of customer", r#"{"workflow": [{"type": "view", "query": [{"op": "aggregate", "groupBy": ["customer"], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
+            {"type": "sort", "by": ["c"], "sort": "descending"}], "limit": 2}"#),
     ];
     let env = Env { local_offset: 0 };
     for (name, text) in payloads {

@@ -129,3 +129,16 @@ fn distinct_value_counts_include_null_as_a_value() {
         assert_eq!(got, json!([{"d": distinct, "count": 6}]), "{field}");
     }
 }
+
+#[test]
+fn most_frequent_values_with_ties_in_first_appearance_order() {
+    let top = |field: &str, sort: &str, limit: u32| {
+        run(json!({"workflow": [
+            {"type": "view", "query": [{"op": "aggregate", "groupBy": [field], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
+            {"type": "sort", "by": ["c"], "sort": sort}], "limit": limit}))
+    };
+    assert_eq!(top("day", "descending", 2), json!([{"day": "2024-03-15", "c": 2}, {"day": "2024-01-05", "c": 1}]));
+    assert_eq!(top("day", "ascending", 2), json!([{"day": "2024-01-05", "c": 1}, {"day": "2024-01-20", "c": 1}]));
+    assert_eq!(top("price", "ascending", 3), json!([{"price": 10.5, "c": 1}, {"price": 3.25, "c": 1}, {"price": null, "c": 1}]));
+    assert_eq!(top("qty", "descending", 10), json!([{"qty": 2, "c": 2}, {"qty": 1, "c": 2}, {"qty": 5, "c": 1}, {"qty": 3, "c": 1}]));
+}

@@ -166,7 +166,11 @@ pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Fram
             continue;
         }
         if let Some(next) = payload.workflow.get(i + 1) {
-            if let Some(fused) = view::distinct_meta(&frame, step, next)? {
+            let fused = match view::distinct_meta(&frame, step, next)? {
+                None if i + 1 == last => top.map(|k| view::top_values(&frame, step, next, k)).transpose()?.flatten(),
+                other => other,
+            };
+            if let Some(fused) = fused {
                 frame = fused;
                 skip_next = true;
                 continue;

@@ -150,7 +150,7 @@ function workflowFor(rng) {
   if (transform.length) workflow.push({ type: "transform", transform });
 
   // A view.
-  const view = rng.pick(["aggregate", "aggregate", "aggregate", "raw", "fold", "bin", "distinct"]);
+  const view = rng.pick(["aggregate", "aggregate", "aggregate", "raw", "fold", "bin", "distinct", "top"]);
   used.add(`view:${view}`);
   let sortable = [];
   let outputs = [];
@@ -203,6 +203,13 @@ function workflowFor(rng) {
     const fid = rng.pick(["region", "city", "qty", "ok", "day", "price", ...computed.bins, ...computed.dims]);
     workflow.push({ type: "view", query: [{ op: "aggregate", groupBy: [fid], measures: [{ field: "*", agg: "count", asFieldKey: `count_${fid}` }] }] });
     workflow.push({ type: "view", query: [{ op: "aggregate", groupBy: [], measures: [{ field: "*", agg: "count", asFieldKey: `total_distinct_${fid}` }, { field: `count_${fid}`, agg: "sum", asFieldKey: "count" }] }] });
+  } else if (view === "top") {
+    // Graphic Walker's most frequent values (a filter panel, a profile).
+    const fid = rng.pick(["region", "qty", "day", "price", "score", "at", ...computed.dims]);
+    workflow.push({ type: "view", query: [{ op: "aggregate", groupBy: [fid], measures: [{ field: "*", agg: "count", asFieldKey: `count_${fid}` }] }] });
+    workflow.push({ type: "sort", by: [`count_${fid}`], sort: rng.pick(["ascending", "descending"]) });
+    used.add("sort");
+    return { payload: { workflow, limit: rng.int(1, 12), ...(rng.chance(0.3) ? { offset: rng.int(1, 5) } : {}) }, used: new Set([...used, "limit"]) };
   } else if (view === "raw") {
     const listed = rng.some([...fields, ...computed.bins, ...computed.numbers, ...computed.dims, ...computed.text], 1, 5);
     workflow.push({ type: "view", query: [{ op: "raw", fields: listed }] });
@@ -288,7 +295,7 @@ for (const seed of SEEDS) {
       "filter:range", "filter:temporal range", "filter:one of", "filter:not in", "filter:regexp",
       "transform:bin", "transform:binCount", "transform:log", "transform:log2", "transform:log10", "transform:one",
       "transform:dateTimeDrill", "transform:dateTimeFeature", "transform:expr",
-      "view:aggregate", "view:raw", "view:fold", "view:bin", "view:distinct", "agg:count", "agg:distinctCount", "agg:expr", "sort", "limit",
+      "view:aggregate", "view:raw", "view:fold", "view:bin", "view:distinct", "view:top", "agg:count", "agg:distinctCount", "agg:expr", "sort", "limit",
     ]) {
       assert.ok(coverage.has(feature), `no agreeing workflow used ${feature}`);
     }
