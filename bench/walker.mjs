@@ -30,12 +30,12 @@ function writeReport(result) {
     join(ROOT, "docs/walker-benchmark.md"),
     `# Graphic Walker's computation: Quiver against the built-in one
 
-  \`npm run bench:walker\` (bench/walker.mjs), ${result.date.slice(0, 10)}, ${result.file}: ${result.rows.toLocaleString("en")} rows, headless Chromium on the project's 2-core machine. Quiver runs in its worker (median of ${RUNS} runs, answer cache skipped; the first run of each query is in bench-results/walker.json); Graphic Walker's \`getComputation(rows)\` gets the same rows as JS objects (handing them over took ${(result.walkerRowsMs / 1000).toFixed(1)} s) and copies them into a worker for every step. Quiver loaded the file in ${(result.quiverLoadMs / 1000).toFixed(2)} s.
+\`npm run bench:walker\` (bench/walker.mjs), ${result.date.slice(0, 10)}, ${result.file}: ${result.rows.toLocaleString("en")} rows, headless Chromium on the project's 2-core machine. Quiver runs in its worker (median of ${RUNS} runs, answer cache skipped; the first run of each query is in bench-results/walker.json); Graphic Walker's \`getComputation(rows)\` gets the same rows as JS objects (handing them over took ${(result.walkerRowsMs / 1000).toFixed(1)} s) and copies them into a worker for every step. Quiver loaded the file in ${(result.quiverLoadMs / 1000).toFixed(2)} s.
 
-  ${table}
+${table}
 
-  Fired at once, as the data tab does, Graphic Walker's profiling queries each copy all rows into a worker at the same time: at a million rows that ran the tab out of memory (the renderer crashed), so the built-in figure is for one query after another.
-  `,
+Fired at once, as the data tab does, Graphic Walker's profiling queries each copy all rows into a worker at the same time: at a million rows that ran the tab out of memory (the renderer crashed), so the built-in figure is for one query after another.
+`,
   );
 }
 
