@@ -4,7 +4,8 @@
 #      differential test of the query engine against DuckDB
 #   2. browser tests of the wasm binding (wasm-bindgen-test, headless Chromium)
 #   3. TypeScript type check of the demo app
-#   4. end-to-end tests (playwright-core + Chromium) against the built app
+#   4. the file store (server/): unit tests, then HTTP tests of the binary on loopback
+#   5. end-to-end tests (playwright-core + Chromium) against the built app
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,6 +31,11 @@ node_modules/.bin/tsc -p js/tsconfig.json
 node_modules/.bin/tsc -p www/tsconfig.json
 node_modules/.bin/vite build --config www/vite.config.mjs --logLevel warn
 node_modules/.bin/webpack --config webpack.config.js --stats errors-warnings
+
+step "file store: build, unit tests, HTTP tests on loopback"
+cargo build --quiet --profile store -p quiver-store
+cargo test --quiet --profile store -p quiver-store
+node --test --test-concurrency=1 tests/store/
 
 step "end-to-end tests (playwright-core, headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/

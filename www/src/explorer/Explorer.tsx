@@ -10,6 +10,7 @@ import { useDataset } from "@quiver/client/react";
 import { LoadBar } from "../components/LoadBar";
 import { SAMPLE_URL } from "../components/Picker";
 import { count } from "../format";
+import { ServerFiles } from "./ServerFiles";
 
 /** The last queries Graphic Walker sent and their answers (for tests and
  *  for curious people: `quiverWalkerLog` in the console). */
@@ -75,12 +76,13 @@ export function Explorer() {
             if (url) open(url, url.split("/").pop() || url);
           }}
         >
-          <label htmlFor="server-url">Open from server</label>
+          <label htmlFor="server-url">Open a URL</label>
           <input id="server-url" type="url" placeholder="https://…/file.csv" value={url} onChange={(e) => setUrl(e.target.value)} />
           <button className="button" type="submit" disabled={!url}>
             Open
           </button>
         </form>
+        <ServerFiles onOpen={(fileUrl, fileName) => open(fileUrl, fileName)} />
         {source && <LoadBar handle={handle} name={name} />}
         {ready && (
           <p className="summary" data-testid="row-count">
