@@ -62,7 +62,7 @@ export function App() {
           </span>{" "}
           Quiver
         </h1>
-        <p className="tagline">CSV files explored in your browser: streamed into Apache Arrow in WebAssembly, in a worker. Nothing is uploaded. <a href="./explorer.html">Open the Data Explorer (Graphic Walker)</a></p>
+        <p className="tagline">CSV files explored in your browser: streamed into Apache Arrow in WebAssembly, in a worker. Nothing is uploaded. <a href="./explorer.html">Try the Data Explorer (Graphic Walker)</a></p>
       </header>
       <Picker onSource={open} busy={status === "loading"} />
       {source !== null && <LoadBar handle={handle} name={name} />}
