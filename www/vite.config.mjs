@@ -21,13 +21,16 @@ function offlineGraphicWalker() {
       cpSync(`${leaflet}leaflet.css`, `${vendor}leaflet.css`);
       cpSync(`${leaflet}images`, `${vendor}images`, { recursive: true });
     },
-    transform(code, id) {
-      if (!id.includes("@kanaries/graphic-walker")) return null;
-      return code
-        .replaceAll("https://unpkg.com/leaflet@1.9.4/dist/leaflet.css", "/vendor/leaflet/leaflet.css")
-        .replace(/https:\/\/imagedelivery\.net\/[^"'`]+/g, "data:,");
-    },
+    transform: localLinks,
   };
+}
+
+/** Graphic Walker's CDN links → the app's own files (see `offlineGraphicWalker`). */
+function localLinks(code, id) {
+  if (!id.includes("@kanaries/graphic-walker")) return null;
+  return code
+    .replaceAll("https://unpkg.com/leaflet@1.9.4/dist/leaflet.css", "/vendor/leaflet/leaflet.css")
+    .replace(/https:\/\/imagedelivery\.net\/[^"'`]+/g, "data:,");
 }
 
 export default defineConfig({
@@ -40,6 +43,9 @@ export default defineConfig({
     },
   },
   worker: { format: "es" },
+  // The dev server pre-bundles dependencies without the app's plugins: the
+  // same rewrite there, so `npm start` is offline too.
+  optimizeDeps: { rolldownOptions: { plugins: [{ name: "offline-graphic-walker-deps", transform: localLinks }] } },
   server: {
     host: "127.0.0.1",
     port: Number(process.env.PORT ?? 5173),
