@@ -54,6 +54,13 @@ if ! .venv/bin/python -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$D
   .venv/bin/pip install --quiet "duckdb==$DUCKDB_VERSION"
 fi
 
+# moto: an S3-compatible server, so the file store's S3 path is tested offline.
+MOTO_VERSION=5.2.5
+if ! .venv/bin/python -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+  say "installing moto $MOTO_VERSION (an S3-compatible server for the file store's tests)"
+  .venv/bin/pip install --quiet "moto[server]==$MOTO_VERSION"
+fi
+
 # --- npm packages ------------------------------------------------------------
 # Re-install only when package-lock.json changed since the last install.
 stamp=node_modules/.quiver-setup-stamp
