@@ -308,12 +308,17 @@ pub struct Aggregated {
 
 /// Runs an aggregate spec on `batch`.
 pub fn aggregate_query(batch: &RecordBatch, spec: &AggregateSpec) -> Result<Aggregated> {
+    let rows = RowSet::select(batch, spec.filter.as_ref())?;
+    aggregate_rows(batch, spec, rows)
+}
+
+/// `aggregate_query` over the given rows (`spec.filter` is not applied).
+pub fn aggregate_rows(batch: &RecordBatch, spec: &AggregateSpec, rows: RowSet) -> Result<Aggregated> {
     let offset = non_negative("offset", spec.offset)?;
     let limit = spec.limit.map(|l| non_negative("limit", l)).transpose()?;
     if spec.aggregates.is_empty() && spec.group_by.is_empty() {
         return Err(QuiverError::InvalidQuery("an aggregate needs group keys or aggregates".into()));
     }
-    let rows = RowSet::select(batch, spec.filter.as_ref())?;
 
     // Key arrays over the whole batch, and their output columns.
     let mut keys: Vec<ArrayRef> = Vec::new();

@@ -30,18 +30,23 @@ use crate::query::spec::Filter;
 
 /// The rows of `frame` that pass every filter.
 pub fn apply(frame: Frame, filters: &[VisFilter], env: &Env) -> Result<Frame> {
+    let Some(keep) = mask(&frame, filters, env)? else { return Ok(frame) };
+    let batch = crate::arrays::filter_record_batch(&frame.batch, &BooleanArray::new(keep, None))?;
+    Ok(Frame { batch, bins: frame.bins })
+}
+
+/// One bit per row: whether it passes every filter (`None`: no filter set).
+pub fn mask(frame: &Frame, filters: &[VisFilter], env: &Env) -> Result<Option<BooleanBuffer>> {
     let mut keep: Option<BooleanBuffer> = None;
     for filter in filters {
         let Some(rule) = &filter.rule else { continue };
-        let mask = rule_mask(&frame, &filter.fid, rule, env)?;
+        let mask = rule_mask(frame, &filter.fid, rule, env)?;
         keep = Some(match keep {
             None => mask,
             Some(k) => &k & &mask,
         });
     }
-    let Some(keep) = keep else { return Ok(frame) };
-    let batch = crate::arrays::filter_record_batch(&frame.batch, &BooleanArray::new(keep, None))?;
-    Ok(Frame { batch, bins: frame.bins })
+    Ok(keep)
 }
 
 /// One bit per row: whether it passes `rule` on column `fid`.

@@ -160,9 +160,9 @@ pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Fram
     let (offset, limit) = window(payload, usize::MAX);
     let top = (limit != usize::MAX - offset).then(|| offset.saturating_add(limit));
     let last = payload.workflow.len().saturating_sub(1);
-    let mut skip_next = false;
+    let mut skip_until = 0;
     for (i, step) in payload.workflow.iter().enumerate() {
-        if std::mem::take(&mut skip_next) {
+        if i < skip_until {
             continue;
         }
         if let Some(next) = payload.workflow.get(i + 1) {
@@ -172,9 +172,28 @@ pub fn compute(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<Fram
             };
             if let Some(fused) = fused {
                 frame = fused;
-                skip_next = true;
+                skip_until = i + 2;
                 continue;
             }
+        }
+        if let Some(end) = fusable_filter(&payload.workflow, i) {
+            // Filter, row-local transforms, aggregate: the transforms run on
+            // every row and the aggregate reads only the rows that pass,
+            // instead of copying them first (the copy was most of the time).
+            let Step::Filter { filters } = step else { unreachable!("checked") };
+            let selected = filter::mask(&frame, filters, env)?.map(|m| m.set_indices().map(|r| r as u32).collect::<Vec<u32>>());
+            for transforming in &payload.workflow[i + 1..end] {
+                if let Step::Transform { transform } = transforming {
+                    for field in transform {
+                        transform::apply(&mut frame, &field.expression, env)?;
+                    }
+                }
+            }
+            let Step::View { query } = &payload.workflow[end] else { unreachable!("checked") };
+            let [payload::ViewQuery::Aggregate { group_by, measures }] = query.as_slice() else { unreachable!("checked") };
+            frame = view::aggregate(frame, group_by, measures, env, selected)?;
+            skip_until = end + 1;
+            continue;
         }
         frame = match step {
             Step::Filter { filters } => filter::apply(frame, filters, env)?,
@@ -258,6 +277,28 @@ fn prune(table: &RecordBatch, payload: &Payload) -> RecordBatch {
     let fields: Vec<Field> = keep.iter().map(|&i| schema.field(i).clone()).collect();
     let columns: Vec<ArrayRef> = keep.iter().map(|&i| table.column(i).clone()).collect();
     batch(fields, columns, table.num_rows()).unwrap_or_else(|_| table.clone())
+}
+
+/// When step `i` is a filter followed by transforms that compute each row
+/// from that row alone (date drills and features, logs, `one`) and then by
+/// one aggregate view: the index of that view.
+fn fusable_filter(workflow: &[Step], i: usize) -> Option<usize> {
+    let Step::Filter { .. } = workflow.get(i)? else { return None };
+    let mut j = i + 1;
+    while let Some(Step::Transform { transform }) = workflow.get(j) {
+        let row_local = |e: &payload::Expression| {
+            matches!(e.op.as_str(), "dateTimeDrill" | "dateTimeFeature" | "log" | "log2" | "log10" | "one")
+                && e.params.iter().all(|p| !matches!(p, payload::Param::Expression(_)))
+        };
+        if !transform.iter().all(|t| row_local(&t.expression)) {
+            return None;
+        }
+        j += 1;
+    }
+    match workflow.get(j)? {
+        Step::View { query } if matches!(query.as_slice(), [payload::ViewQuery::Aggregate { .. }]) => Some(j),
+        _ => None,
+    }
 }
 
 /// The rows `offset .. offset + limit` (no limit unless `limit > 0`), as

@@ -32,7 +32,7 @@ use super::{Bin, Env, Frame};
 use crate::error::{QuiverError, Result};
 use crate::query::domain::{self, Kind};
 use crate::query::expr::{self, Expr};
-use crate::query::group::aggregate_query;
+use crate::query::group::{aggregate_rows, RowSet};
 use crate::query::spec::{Aggregate, AggregateOp, AggregateSpec};
 
 /// Adds the column `exp` computes (and those of nested expressions) to `frame`.
@@ -265,6 +265,11 @@ fn append(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBat
 /// Aggregate calls (operator, argument) over `batch` grouped by `group_by`:
 /// a batch of the keys, then one column per call named [`temp_name`].
 pub fn aggregate_calls(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String]) -> Result<RecordBatch> {
+    aggregate_calls_on(batch, calls, group_by, RowSet::All(batch.num_rows()))
+}
+
+/// [`aggregate_calls`] over `rows` of `batch` only.
+pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String], rows: RowSet) -> Result<RecordBatch> {
     let mut work = batch.clone();
     let mut aggregates = Vec::with_capacity(calls.len());
     for (i, (op, arg)) in calls.iter().enumerate() {
@@ -291,7 +296,7 @@ pub fn aggregate_calls(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group
         offset: 0,
         limit: None,
     };
-    Ok(aggregate_query(&work, &spec)?.batch)
+    Ok(aggregate_rows(&work, &spec, rows)?.batch)
 }
 
 #[cfg(test)]

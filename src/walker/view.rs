@@ -23,7 +23,7 @@ use arrow_schema::{DataType, Field};
 use super::payload::{Aggregator, Measure, Step, ViewQuery};
 use super::sql;
 use super::time::{self, Reading};
-use super::transform::{aggregate_calls, resolver, sql_aggregate, temp_name};
+use super::transform::{aggregate_calls_on, resolver, sql_aggregate, temp_name};
 use super::{Env, Frame};
 use crate::error::{QuiverError, Result};
 use crate::query::domain::{self, Kind};
@@ -32,7 +32,7 @@ use crate::query::spec::AggregateOp;
 
 pub fn apply(frame: Frame, query: &ViewQuery, env: &Env) -> Result<Frame> {
     match query {
-        ViewQuery::Aggregate { group_by, measures } => aggregate(frame, group_by, measures, env),
+        ViewQuery::Aggregate { group_by, measures } => aggregate(frame, group_by, measures, env, None),
         ViewQuery::Raw { fields } if fields.is_empty() || fields.iter().any(|f| f == "*") => Ok(frame),
         ViewQuery::Raw { fields } => {
             let mut unique: Vec<String> = Vec::with_capacity(fields.len());
@@ -79,7 +79,9 @@ enum Plan {
     Sql(Expr),
 }
 
-fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env) -> Result<Frame> {
+/// The aggregate view over `frame`, or over its rows `selected` only (a
+/// filter fused into the aggregate, see [`super::compute`]).
+pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env, selected: Option<Vec<u32>>) -> Result<Frame> {
     let mut work = frame.batch.clone();
     let mut calls: Vec<(AggregateOp, Expr)> = Vec::new();
     let mut plans = Vec::with_capacity(measures.len());
@@ -142,8 +144,13 @@ fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env)
         plans.push(Plan::Call(push(&mut calls, op, &column)));
     }
 
-    let grouped = aggregate_calls(&work, &calls, group_by)?;
-    let rows = if frame.num_rows() == 0 { 0 } else { grouped.num_rows() };
+    let input_rows = selected.as_ref().map_or(frame.num_rows(), Vec::len);
+    let rows_in = match selected {
+        Some(rows) => crate::query::group::RowSet::Some(rows),
+        None => crate::query::group::RowSet::All(frame.num_rows()),
+    };
+    let grouped = aggregate_calls_on(&work, &calls, group_by, rows_in)?;
+    let rows = if input_rows == 0 { 0 } else { grouped.num_rows() };
     let grouped = grouped.slice(0, rows);
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
