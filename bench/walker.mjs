@@ -9,6 +9,7 @@
 //     histogram of measures, the row count and the first page).
 // Targets (issue 6): chart query ≤ 30 ms, profiling ≤ 300 ms.
 //   node bench/walker.mjs [FILE]        (default bench-data/sales-1M.csv)
+//   QUIVER_ONLY=1 node bench/walker.mjs  Quiver's half only (no report written)
 // Writes bench-results/walker.json and prints a table.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
@@ -136,6 +137,13 @@ for (let i = 0; i < 5; i++) quiverRuns.push((await page.evaluate((ps) => window.
 result.profiling = { columns: fields.length, queries: payloads.length, quiverMs: median(quiverRuns) };
 console.log(`  profiling of ${fields.length} columns (${payloads.length} queries at once): ${median(quiverRuns).toFixed(0)} ms`);
 await page.close();
+
+if (process.env.QUIVER_ONLY) {
+  await browser.close();
+  await app.close();
+  await data.close();
+  process.exit(0);
+}
 
 // Graphic Walker's built-in computation over the same rows (as Quiver returns them).
 console.log("Graphic Walker built-in: handing it the rows …");

@@ -210,16 +210,25 @@ fn few_distinct(array: &dyn Array) -> Option<(Vec<u32>, usize)> {
     let nulls = array.logical_nulls();
     let mut table: HashMap<u64, u32> = HashMap::new();
     let mut codes = Vec::with_capacity(bits.len());
+    // Runs of one value (months drilled from a file in time order) skip the lookup.
+    let mut last: Option<(u64, u32)> = None;
     for (row, &b) in bits.iter().enumerate() {
         if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
             codes.push(0);
             continue;
+        }
+        if let Some((value, code)) = last {
+            if value == b {
+                codes.push(code);
+                continue;
+            }
         }
         let next = table.len() as u32 + 1;
         let code = *table.entry(b).or_insert(next);
         if table.len() > LIMIT {
             return None;
         }
+        last = Some((b, code));
         codes.push(code);
     }
     Some((codes, table.len() + 1))

@@ -163,10 +163,33 @@ fn each_value<T>(values: impl Iterator<Item = Option<T>>, hit: impl Fn(T) -> boo
 fn on_text(array: &ArrayRef, hit: impl Fn(&str) -> bool, null_hit: bool) -> Result<BooleanBuffer> {
     Ok(match array.as_any_dictionary_opt() {
         Some(dictionary) => {
+            // Once per distinct value, then a table lookup per row on the raw keys.
             let values = dictionary.values().as_string::<i32>();
             let table: Vec<bool> = (0..values.len()).map(|i| values.is_valid(i) && hit(values.value(i))).collect();
-            let keys = domain::integers(&dictionary.keys().slice(0, array.len()));
-            each_value(keys.iter(), |k| table.get(k as usize).copied().unwrap_or(false), null_hit)
+            let keys = dictionary.keys();
+            let nulls = array.logical_nulls();
+            let looked_up = |key: usize| table.get(key).copied().unwrap_or(false);
+            let valid = |row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
+            let n = array.len();
+            use arrow_array::types::{Int16Type, Int32Type, Int8Type};
+            match keys.data_type() {
+                arrow_schema::DataType::Int8 => {
+                    let k = keys.as_primitive::<Int8Type>().values();
+                    BooleanBuffer::collect_bool(n, |r| if valid(r) { looked_up(k[r] as usize) } else { null_hit })
+                }
+                arrow_schema::DataType::Int16 => {
+                    let k = keys.as_primitive::<Int16Type>().values();
+                    BooleanBuffer::collect_bool(n, |r| if valid(r) { looked_up(k[r] as usize) } else { null_hit })
+                }
+                arrow_schema::DataType::Int32 => {
+                    let k = keys.as_primitive::<Int32Type>().values();
+                    BooleanBuffer::collect_bool(n, |r| if valid(r) { looked_up(k[r] as usize) } else { null_hit })
+                }
+                _ => {
+                    let k = domain::integers(&keys.slice(0, n));
+                    each_value(k.iter(), |key| looked_up(key as usize), null_hit)
+                }
+            }
         }
         None => {
             let values: &StringArray = array.as_string::<i32>();
