@@ -46,7 +46,7 @@ fn main() {
         ("top 2 values of customer", r#"{"workflow": [{"type": "view", "query": [{"op": "aggregate", "groupBy": ["customer"], "measures": [{"field": "*", "agg": "count", "asFieldKey": "c"}]}]},
             {"type": "sort", "by": ["c"], "sort": "descending"}], "limit": 2}"#),
     ];
-    let env = Env { local_offset: 0 };
+    let env = Env::default();
     let only = std::env::var("ONLY").unwrap_or_default();
     let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
     for (name, text) in payloads.into_iter().filter(|(name, _)| name.contains(&only)) {

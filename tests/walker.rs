@@ -26,12 +26,12 @@ fn engine() -> QueryEngine {
 
 fn run(payload: Value) -> Value {
     let payload = parse_payload(&payload.to_string()).unwrap();
-    serde_json::from_str(&engine().walker(&payload, &Env { local_offset: 0 }).unwrap()).unwrap()
+    serde_json::from_str(&engine().walker(&payload, &Env::default()).unwrap()).unwrap()
 }
 
 fn fail(payload: Value) -> String {
     let payload = parse_payload(&payload.to_string()).unwrap();
-    engine().walker(&payload, &Env { local_offset: 0 }).unwrap_err().to_string()
+    engine().walker(&payload, &Env::default()).unwrap_err().to_string()
 }
 
 #[test]
@@ -141,4 +141,28 @@ fn most_frequent_values_with_ties_in_first_appearance_order() {
     assert_eq!(top("day", "ascending", 2), json!([{"day": "2024-01-05", "c": 1}, {"day": "2024-01-20", "c": 1}]));
     assert_eq!(top("price", "ascending", 3), json!([{"price": 10.5, "c": 1}, {"price": 3.25, "c": 1}, {"price": null, "c": 1}]));
     assert_eq!(top("qty", "descending", 10), json!([{"qty": 2, "c": 2}, {"qty": 1, "c": 2}, {"qty": 5, "c": 1}, {"qty": 3, "c": 1}]));
+}
+
+#[test]
+fn an_answer_too_large_for_a_page_is_a_clear_error() {
+    // 20,000 rows of about 60 bytes of JSON each, against a 1 MB limit.
+    let mut csv = String::from("id,text\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("{i},{}{i}\n", "x".repeat(40)));
+    }
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    ingest.push(csv.as_bytes()).unwrap();
+    let engine = QueryEngine::new(&ingest.finish().unwrap()).unwrap();
+    let env = Env { max_answer_bytes: 1 << 20, ..Env::default() };
+    let raw = |limit: Option<u32>| {
+        let mut payload = json!({"workflow": [{"type": "view", "query": [{"op": "raw", "fields": ["*"]}]}]});
+        if let Some(l) = limit {
+            payload["limit"] = json!(l);
+        }
+        engine.walker(&parse_payload(&payload.to_string()).unwrap(), &env)
+    };
+    let err = raw(None).unwrap_err().to_string();
+    assert!(err.contains("20000 rows of raw data") && err.contains("filter or aggregate"), "{err}");
+    // A page of it is fine.
+    assert_eq!(serde_json::from_str::<Value>(&raw(Some(100)).unwrap()).unwrap().as_array().unwrap().len(), 100);
 }

@@ -15,6 +15,31 @@ use crate::rows::{cell, Cell};
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE_JS_INTEGER: u64 = (1 << 53) - 1;
 
+/// The largest answer built: a bigger one would be copied into a JS string
+/// and parsed into objects on the page, which can exhaust the tab's memory
+/// (Graphic Walker asks for every row of a file for a scatter plot).
+pub const MAX_ANSWER_BYTES: usize = 256 << 20;
+
+/// Rows `offset .. offset + len` of `frame` as JSON, or an error when they
+/// would be larger than `max_bytes` (estimated from the first rows, before
+/// the rest is written).
+pub fn rows_checked(frame: &Frame, offset: usize, len: usize, max_bytes: usize) -> crate::error::Result<String> {
+    const SAMPLE: usize = 2000;
+    if len > SAMPLE {
+        let sample = rows(frame, offset, SAMPLE).len();
+        let estimate = sample as f64 / SAMPLE as f64 * len as f64;
+        if estimate > max_bytes as f64 {
+            return Err(crate::error::QuiverError::InvalidQuery(format!(
+                "this view asks for {len} rows of raw data (about {} MB as JSON), more than a page can hold \
+                 (the limit is {} MB): filter or aggregate the data first",
+                (estimate / 1e6).round(),
+                max_bytes >> 20
+            )));
+        }
+    }
+    Ok(rows(frame, offset, len))
+}
+
 /// Rows `offset .. offset + len` of `frame`.
 pub fn rows(frame: &Frame, offset: usize, len: usize) -> String {
     let schema = frame.batch.schema();

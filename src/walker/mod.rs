@@ -40,9 +40,17 @@ use payload::{Payload, Step};
 /// What the host knows that the payload leaves out: the browser's zone
 /// offset (`new Date().getTimezoneOffset()`), which Graphic Walker uses when
 /// a step gives none.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Env {
     pub local_offset: i32,
+    /// The largest answer built (see [`json::MAX_ANSWER_BYTES`]).
+    pub max_answer_bytes: usize,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Env { local_offset: 0, max_answer_bytes: json::MAX_ANSWER_BYTES }
+    }
 }
 
 /// A numeric bin column holds bin indices; its values are `[lo, hi]` with
@@ -313,7 +321,7 @@ pub fn window(payload: &Payload, rows: usize) -> (usize, usize) {
 pub fn query_json(table: &RecordBatch, payload: &Payload, env: &Env) -> Result<String> {
     let frame = compute(table, payload, env)?;
     let (offset, len) = window(payload, frame.num_rows());
-    Ok(json::rows(&frame, offset, len))
+    json::rows_checked(&frame, offset, len, env.max_answer_bytes)
 }
 
 /// Parses a payload, with a message naming what is wrong.

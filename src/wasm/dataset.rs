@@ -416,7 +416,7 @@ impl Dataset {
     #[wasm_bindgen(js_name = walkerQuery)]
     pub fn walker_query(&self, payload: &str, #[wasm_bindgen(js_name = localOffset)] local_offset: i32) -> Result<String, JsValue> {
         let payload = crate::walker::parse_payload(payload).map_err(|e| js_error(&e))?;
-        let env = crate::walker::Env { local_offset };
+        let env = crate::walker::Env { local_offset, ..Default::default() };
         self.state.borrow_mut().engine()?.walker(&payload, &env).map_err(|e| js_error(&e))
     }
 
