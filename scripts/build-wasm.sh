@@ -17,7 +17,7 @@ wasm-pack build --target web --release --out-dir pkg --no-pack 2>&1 | grep -vE '
 test -f "$out"
 
 # binaryen from npm: Debian's wasm-opt is too old for what rustc emits.
-# -O3: the engine is speed-bound (the build prints the size; about 1.07 MB gzipped).
+# -O3: the engine is speed-bound (the build prints the size: about 2.7 MB, 930 KB gzipped).
 echo "[build-wasm] wasm-opt -O3"
 node_modules/.bin/wasm-opt -O3 "$out" -o "$out.opt"
 mv "$out.opt" "$out"

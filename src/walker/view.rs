@@ -352,9 +352,13 @@ fn fold(frame: Frame, fold_by: &[String], key_col: &str, value_col: &str) -> Res
             })
         })
         .collect::<Result<_>>()?;
+    // Row-major: output row i·k + j is field j of row i, which is row j·n + i
+    // of the fields one after another. (Concat + take rather than arrow's
+    // `interleave`, whose generic code for every type costs the wasm 250 KB.)
     let refs: Vec<&dyn Array> = unified.iter().map(|a| a.as_ref()).collect();
-    let pairs: Vec<(usize, usize)> = (0..n * k).map(|i| (i % k, i / k)).collect();
-    let values = arrow_select::interleave::interleave(&refs, &pairs)?;
+    let stacked = crate::arrays::concat(&refs)?;
+    let order = UInt32Array::from_iter_values((0..n * k).map(|i| ((i % k) * n + i / k) as u32));
+    let values = crate::arrays::take(stacked.as_ref(), &order)?;
     fields.push(Field::new(key_col, DataType::Utf8, true));
     columns.push(Arc::new(keys) as ArrayRef);
     fields.push(Field::new(value_col, values.data_type().clone(), true));
