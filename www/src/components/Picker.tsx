@@ -1,6 +1,7 @@
 // Where a file comes from: drag and drop, the file picker, the sample file,
 // or a URL (a file the server stores).
 import { useState } from "react";
+import { FileButton } from "./FileButton";
 
 export const SAMPLE_URL = "/samples/sales-sample.csv";
 
@@ -23,19 +24,7 @@ export function Picker({ onSource, busy }: { onSource: (source: File | string) =
       }}
     >
       <p>Drop a CSV file here, or</p>
-      <label className="button primary">
-        Choose a file…
-        <input
-          type="file"
-          data-testid="file-input"
-          accept=".csv,.tsv,.txt,text/csv,text/plain"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) onSource(file);
-            e.target.value = "";
-          }}
-        />
-      </label>
+      <FileButton className="button primary" label="Choose a file…" testId="file-input" onFile={onSource} />
       <button className="button" onClick={() => onSource(new URL(SAMPLE_URL, location.href).href)} disabled={busy}>
         Load the sample sales file
       </button>

@@ -11,6 +11,7 @@ import { LoadBar } from "../components/LoadBar";
 import { SAMPLE_URL } from "../components/Picker";
 import { count } from "../format";
 import { ServerFiles } from "./ServerFiles";
+import { FileButton } from "../components/FileButton";
 
 /** The last queries Graphic Walker sent and their answers (for tests and
  *  for curious people: `quiverWalkerLog` in the console). */
@@ -53,19 +54,7 @@ export function Explorer() {
         <h1>
           Data Explorer <small>Graphic Walker on Quiver</small>
         </h1>
-        <label className="button primary">
-          Upload CSV
-          <input
-            type="file"
-            data-testid="upload"
-            accept=".csv,.tsv,.txt,text/csv,text/plain"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) open(file, file.name);
-              e.target.value = "";
-            }}
-          />
-        </label>
+        <FileButton className="button primary" label="Upload CSV" testId="upload" onFile={(file) => open(file, file.name)} />
         <button className="button" data-testid="sample" onClick={() => open(new URL(SAMPLE_URL, location.href).href, "sales-sample.csv")}>
           Sample data
         </button>

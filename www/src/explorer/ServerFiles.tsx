@@ -4,6 +4,7 @@
 // parsed there.
 import { useCallback, useEffect, useState } from "react";
 import { bytes } from "../format";
+import { FileButton } from "../components/FileButton";
 
 /** Where the store is: `?store=URL` on the page, else `VITE_STORE_URL` (set
  *  by `npm start`), else the default port. */
@@ -92,19 +93,7 @@ export function ServerFiles({ onOpen }: { onOpen: (url: string, name: string) =>
   return (
     <section className="server-files" data-testid="server-files">
       <h2>On the server</h2>
-      <label className="button">
-        Upload to server…
-        <input
-          type="file"
-          data-testid="store-upload"
-          accept=".csv,.tsv,.txt,text/csv,text/plain"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) void send(file);
-            e.target.value = "";
-          }}
-        />
-      </label>
+      <FileButton label="Upload to server…" testId="store-upload" onFile={(file) => void send(file)} />
       {sending && (
         <div className="bar" role="progressbar" aria-valuenow={Math.round((sending.sent / Math.max(1, sending.total)) * 100)}>
           <div className="fill" style={{ width: `${(sending.sent / Math.max(1, sending.total)) * 100}%` }} />
