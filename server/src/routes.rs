@@ -2,6 +2,8 @@
 //!
 //! - `PUT /files/{name}`: the request body is the file, streamed to storage
 //!   → 201 `{name, size, sha256, uploaded}`; 413 past the size cap;
+//! - `POST /files` (`multipart/form-data`): each file field stored under its
+//!   file name, streamed the same way → 201 `{files: [...]}`;
 //! - `GET /files?offset=0&limit=100` → `{files: [...], total, offset, limit}`;
 //! - `GET` / `HEAD /files/{name}`: the bytes, with `Content-Length`, `ETag`,
 //!   `Last-Modified`, `Accept-Ranges`; one `Range` → 206 or 416;
@@ -58,7 +60,7 @@ pub fn router(state: State) -> Router {
         .expose_headers([header::CONTENT_LENGTH, header::CONTENT_RANGE, header::ETAG, header::ACCEPT_RANGES, header::LAST_MODIFIED]);
     Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({"ok": true})) }))
-        .route("/files", get(list))
+        .route("/files", get(list).post(upload_form))
         .route("/files/{name}", get(download).head(download).put(upload).delete(remove))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such endpoint (see the README, \"The file store\")") })
         .layer(DefaultBodyLimit::disable())
@@ -116,6 +118,33 @@ async fn upload(
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the upload stopped: {e}")))??;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// `POST /files` with `multipart/form-data`: each file field (with a file
+/// name) is stored under that name, streamed like a `PUT`; answers the list
+/// of what was stored. (What an HTML form or a Django-style client sends.)
+async fn upload_form(axum::extract::State(state): axum::extract::State<State>, mut form: axum::extract::Multipart) -> ApiResult<Response> {
+    let files = state.files.clone();
+    let max = state.max_bytes;
+    // Its own task, as for PUT: a client going away aborts the upload cleanly.
+    let task = tokio::spawn(async move {
+        let mut stored = Vec::new();
+        loop {
+            let field = form.next_field().await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_form", format!("the form could not be read: {e}")))?;
+            let Some(field) = field else { break };
+            let Some(name) = field.file_name().map(str::to_string) else { continue };
+            names::check(&name)?;
+            stored.push(files.upload(&name, field, max).await?);
+        }
+        if stored.is_empty() {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "no_file", "the form has no file field"));
+        }
+        Ok(stored)
+    });
+    let stored = task
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the upload stopped: {e}")))??;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"files": stored}))).into_response())
 }
 
 async fn download(

@@ -58,6 +58,27 @@ test("a file goes in, is listed with its checksum and comes back byte for byte",
   assert.equal((await fetch(`${store.url}/files/round%20trip.csv`, { method: "DELETE" })).status, 404);
 });
 
+test("a multipart form upload (as an HTML form sends) stores each file under its name", async () => {
+  const a = randomBytes(2_500_000);
+  const b = Buffer.from("id,x\n1,2\n");
+  const form = new FormData();
+  form.append("note", "not a file");
+  form.append("file", new Blob([a]), "form-a.csv");
+  form.append("file", new Blob([b]), "form-b.csv");
+  const created = await fetch(`${store.url}/files`, { method: "POST", body: form });
+  assert.equal(created.status, 201);
+  const { files } = await created.json();
+  assert.deepEqual(files.map((f) => [f.name, f.size, f.sha256]), [["form-a.csv", a.length, sha256(a)], ["form-b.csv", b.length, sha256(b)]]);
+  assert.equal(sha256(Buffer.from(await (await fetch(`${store.url}/files/form-a.csv`)).arrayBuffer())), sha256(a));
+  const bad = new FormData();
+  bad.append("file", new Blob(["x"]), "../escape.csv");
+  const refused = await fetch(`${store.url}/files`, { method: "POST", body: bad });
+  assert.equal(refused.status, 400);
+  assert.equal((await refused.json()).error.code, "invalid_name");
+  const empty = await fetch(`${store.url}/files`, { method: "POST", body: new FormData() });
+  assert.equal(empty.status, 400);
+});
+
 test("single Range requests: 206 with Content-Range, 416 past the end, whole file otherwise", async () => {
   const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
   await put(store, "ranges.bin", body);
@@ -136,6 +157,14 @@ test("an oversized upload is refused and leaves nothing, with or without a decla
   assert.deepEqual(filesUnder(join(small.data)).filter((f) => !f.startsWith("uploads")), []);
   assert.deepEqual(filesUnder(join(small.data, "uploads")), []);
   assert.equal((await (await fetch(`${small.url}/files`)).json()).total, 0);
+  // The same through a form.
+  const form = new FormData();
+  form.append("file", new Blob([randomBytes(2_000_000)]), "big-form.csv");
+  const viaForm = await fetch(`${small.url}/files`, { method: "POST", body: form });
+  assert.equal(viaForm.status, 413);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(filesUnder(join(small.data)).filter((f) => !f.startsWith("uploads")), []);
+  assert.deepEqual(filesUnder(join(small.data, "uploads")), []);
   // A file under the cap still goes in.
   assert.equal((await put(small, "ok.csv", randomBytes(999_999))).status, 201);
 });
