@@ -129,17 +129,30 @@ async fn upload_form(axum::extract::State(state): axum::extract::State<State>, m
     // Its own task, as for PUT: a client going away aborts the upload cleanly.
     let task = tokio::spawn(async move {
         let mut stored = Vec::new();
-        loop {
-            let field = form.next_field().await.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_form", format!("the form could not be read: {e}")))?;
-            let Some(field) = field else { break };
-            let Some(name) = field.file_name().map(str::to_string) else { continue };
-            names::check(&name)?;
-            stored.push(files.upload(&name, field, max).await?);
+        let result = async {
+            loop {
+                let field = form
+                    .next_field()
+                    .await
+                    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_form", format!("the form could not be read: {e}")))?;
+                let Some(field) = field else { break };
+                let Some(name) = field.file_name().map(str::to_string) else { continue };
+                names::check(&name)?;
+                stored.push(files.upload(&name, field, max).await?);
+            }
+            if stored.is_empty() {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "no_file", "the form has no file field"));
+            }
+            Ok(())
         }
-        if stored.is_empty() {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "no_file", "the form has no file field"));
+        .await;
+        if result.is_err() {
+            // Read (and drop) what the client is still sending, for a while,
+            // so that it sees the error rather than a reset connection.
+            let drain = async { while let Ok(Some(mut field)) = form.next_field().await { while let Ok(Some(_)) = field.chunk().await {} } };
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
         }
-        Ok(stored)
+        result.map(|()| stored)
     });
     let stored = task
         .await
