@@ -158,62 +158,44 @@ export class EngineHost {
   }
 
   rows(offset: number, limit: number): Promise<Row[]> {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      return guard(() => ds.rows(offset, limit));
-    });
+    return this.#onDataset((ds) => ds.rows(offset, limit));
   }
 
   page(spec: PageSpec) {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      return guard(() => ds.page(spec));
-    });
+    return this.#onDataset((ds) => ds.page(spec));
   }
 
   pageIPC(spec: PageSpec) {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      const result = guard(() => ds.pageIPC(spec));
+    return this.#onDataset((ds) => {
+      const result = ds.pageIPC(spec);
       return Comlink.transfer(result, [result.ipc.buffer]);
     });
   }
 
   aggregate(spec: AggregateSpec) {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      return guard(() => ds.aggregate(spec));
-    });
+    return this.#onDataset((ds) => ds.aggregate(spec));
   }
 
   aggregateIPC(spec: AggregateSpec) {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      const result = guard(() => ds.aggregateIPC(spec));
+    return this.#onDataset((ds) => {
+      const result = ds.aggregateIPC(spec);
       return Comlink.transfer(result, [result.ipc.buffer]);
     });
   }
 
   query(spec: PipelineSpec) {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      return guard(() => ds.query(spec));
-    });
+    return this.#onDataset((ds) => ds.query(spec));
   }
 
   queryIPC(spec: PipelineSpec) {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      const ipc = guard(() => ds.queryIPC(spec));
+    return this.#onDataset((ds) => {
+      const ipc = ds.queryIPC(spec);
       return Comlink.transfer(ipc, [ipc.buffer]);
     });
   }
 
   profile(spec: ProfileSpec): Promise<ColumnProfile[]> {
-    return mapErrors(async () => {
-      const ds = await this.#need();
-      return guard(() => ds.profile(spec));
-    });
+    return this.#onDataset((ds) => ds.profile(spec));
   }
 
   /**
@@ -295,6 +277,14 @@ export class EngineHost {
     return mapErrors(async () => {
       const ds = await this.#need();
       guard(() => ds.crashForTesting());
+    });
+  }
+
+  /** `run` on the dataset once it exists, with the engine's error handling. */
+  #onDataset<T>(run: (ds: Dataset) => T): Promise<T> {
+    return mapErrors(async () => {
+      const ds = await this.#need();
+      return guard(() => run(ds));
     });
   }
 

@@ -152,6 +152,15 @@ pub(crate) fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>, rows: usize) -> 
     )?)
 }
 
+/// `batch` with one more column (a working column for a step).
+pub(crate) fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
+    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = batch.columns().to_vec();
+    fields.push(Field::new(name, values.data_type().clone(), true));
+    columns.push(values);
+    self::batch(fields, columns, batch.num_rows())
+}
+
 /// A text column as plain (not dictionary-encoded) strings.
 pub(crate) fn plain_text(array: &ArrayRef) -> Result<ArrayRef> {
     match array.data_type() {

@@ -243,7 +243,7 @@ pub fn evaluate_sql(batch: &RecordBatch, text: &str) -> Result<ArrayRef> {
                 let zeros = arrow_array::UInt32Array::from(vec![0u32; batch.num_rows()]);
                 crate::arrays::take(scalar.as_ref(), &zeros)?
             };
-            work = append(&work, &temp_name(i), constant)?;
+            work = super::with_column(&work, &temp_name(i), constant)?;
         }
     }
     Ok(expr::evaluate(&tree, &work)?.into_array())
@@ -252,14 +252,6 @@ pub fn evaluate_sql(batch: &RecordBatch, text: &str) -> Result<ArrayRef> {
 /// The name of the temporary column holding aggregate call `i`.
 pub fn temp_name(i: usize) -> String {
     format!("\u{1}agg{i}")
-}
-
-fn append(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
-    let mut fields: Vec<arrow_schema::Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-    let mut columns = batch.columns().to_vec();
-    fields.push(arrow_schema::Field::new(name, values.data_type().clone(), true));
-    columns.push(values);
-    super::batch(fields, columns, batch.num_rows())
 }
 
 /// Aggregate calls (operator, argument) over `batch` grouped by `group_by`:
@@ -281,7 +273,7 @@ pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], gr
             (_, Expr::Column { column }) => Some(column.clone()),
             (_, arg) => {
                 let name = format!("\u{1}arg{i}");
-                work = append(&work, &name, expr::evaluate(arg, &work)?.into_array())?;
+                work = super::with_column(&work, &name, expr::evaluate(arg, &work)?.into_array())?;
                 Some(name)
             }
         };

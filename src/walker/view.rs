@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{Array, ArrayRef, Int64Array, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field};
 
 use super::payload::{Aggregator, Measure, Step, ViewQuery};
@@ -112,12 +112,12 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
             let reading = Reading::in_zone(measure.offset.unwrap_or(env.local_offset));
             let instants = time::instants(source, &measure.field, reading)?;
             column = format!("\u{1}time{m}");
-            work = with_column(&work, &column, Arc::new(instants))?;
+            work = super::with_column(&work, &column, Arc::new(instants))?;
         } else if let Some(bin) = frame.bins.get(&measure.field) {
             // A bin measure aggregates lower bounds.
             let lows: arrow_array::Float64Array = domain::integers(source).iter().map(|i| i.map(|i| bin.bounds(i).0)).collect();
             column = format!("\u{1}bin{m}");
-            work = with_column(&work, &column, Arc::new(lows))?;
+            work = super::with_column(&work, &column, Arc::new(lows))?;
         }
         let op = match measure.agg {
             Aggregator::Sum => AggregateOp::Sum,
@@ -134,7 +134,7 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
                 let valid = format!("\u{1}valid{m}");
                 let source = work.column_by_name(&column).expect("present").clone();
                 let flags: Int64Array = (0..source.len()).map(|i| source.is_valid(i).then_some(1)).collect();
-                work = with_column(&work, &valid, Arc::new(flags))?;
+                work = super::with_column(&work, &valid, Arc::new(flags))?;
                 let values = push(&mut calls, AggregateOp::Sum, &valid);
                 plans.push(Plan::Distinct { distinct, rows, values });
                 continue;
@@ -306,14 +306,6 @@ fn distinct_values(column: &ArrayRef) -> Result<usize> {
     }
     let all = crate::query::group::RowSet::All(column.len());
     Ok(crate::query::group::group(std::slice::from_ref(column), &all)?.len())
-}
-
-fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
-    let mut fields: Vec<Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-    let mut columns = batch.columns().to_vec();
-    fields.push(Field::new(name, values.data_type().clone(), true));
-    columns.push(values);
-    super::batch(fields, columns, batch.num_rows())
 }
 
 /// Each row once per field of `fold_by` (row by row), with the field's name
