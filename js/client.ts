@@ -17,7 +17,19 @@ import type {
   QueryResult,
   Row,
 } from "../pkg/quiver.js";
-import { carryErrorCodes, ENGINE_CRASHED, type DatasetInfo, type Progress, type Source } from "./protocol";
+import {
+  carryErrorCodes,
+  ENGINE_CRASHED,
+  engineCrashed,
+  MERGE_LIMIT_BYTES,
+  notSupportedInShards,
+  tooLargeToMerge,
+  type DatasetInfo,
+  type Progress,
+  type ShardedQueryKind,
+  type Source,
+} from "./protocol";
+import { loadSharded, shardCount, type ShardedLoad } from "./shards";
 import type { EngineHost } from "./worker";
 
 export type { DatasetInfo, Progress, Source } from "./protocol";
@@ -38,6 +50,10 @@ export interface QuiverOptions {
   memoryBudgetBytes?: number;
   /** Makes the worker for a dataset (default: the bundled module worker). */
   createWorker?: () => Worker;
+  /** Runs the generic warm-up (`warmUp`, synthetic data) in each spare
+   *  worker before it takes a file (default true). Benchmarks turn it off
+   *  to measure cold runs. */
+  warmUp?: boolean;
 }
 
 export interface OpenOptions extends IngestOptions {
@@ -45,6 +61,16 @@ export interface OpenOptions extends IngestOptions {
   signal?: AbortSignal;
   /** Display name (default: the file name or the URL's last part). */
   name?: string;
+  /** For tests of crash handling only: the engine traps once this many
+   *  bytes were read, as a bug or running out of memory would. */
+  crashAfterBytesForTesting?: number;
+  /**
+   * Byte ranges of a `File`/`Blob` loaded in parallel, each by its own
+   * worker (its own wasm instance and core): a number, or `"auto"` (from
+   * the file's size and `navigator.hardwareConcurrency`; see js/shards.ts).
+   * URLs load in one worker.
+   */
+  shards?: number | "auto";
 }
 
 export type DatasetEvent = "progress" | "change" | "loaded" | "error";
@@ -80,6 +106,8 @@ function startEngine(createWorker: () => Worker, warm: boolean): Promise<Engine>
 export class Quiver {
   readonly #options: QuiverOptions;
   readonly #open = new Set<Dataset>();
+  /** Budget set aside for datasets still loading. */
+  readonly #reserved = new Map<Dataset, number>();
   #spare: Promise<Engine> | null = null;
 
   constructor(options: QuiverOptions = {}) {
@@ -93,7 +121,7 @@ export class Quiver {
   }
 
   #prepareSpare(): Promise<Engine> {
-    this.#spare ??= startEngine(this.#createWorker, true);
+    this.#spare ??= startEngine(this.#createWorker, this.#options.warmUp ?? true);
     // A failed spare is not kept; the next open starts a fresh engine.
     this.#spare.catch(() => (this.#spare = null));
     return this.#spare;
@@ -109,16 +137,35 @@ export class Quiver {
    * loading ends.
    */
   open(source: Blob | string | URL, options: OpenOptions = {}): Dataset {
-    const { onProgress, signal, name, ...ingest } = options;
+    const { onProgress, signal, name, crashAfterBytesForTesting, shards, ...ingest } = options;
     const resolved: Source =
       source instanceof Blob
         ? { kind: "file", file: source, name: name ?? (source instanceof File ? source.name : "data.csv") }
         : { kind: "url", url: String(source), name: name ?? (String(source).split("/").pop() || String(source)) };
-    const memoryLimitBytes = ingest.memoryLimitBytes ?? this.#remainingBudget();
-    const engine = this.#spare ?? startEngine(this.#createWorker, false);
-    this.#spare = null;
-    const dataset = new Dataset(resolved, { ...ingest, memoryLimitBytes }, engine, () => this.#open.delete(dataset));
+    const count = resolved.kind === "file" && !ingest.strict ? shardCount(resolved.file.size, shards ?? 1) : 1;
+    // Within a budget, a file may use at most what is left of it, and no
+    // more than 1.2× its size (a table is 0.3–1.1× its CSV: more is an
+    // error anyway), so files loading at the same time keep to the budget
+    // together. A URL's size is unknown: it may use all that is left. Plus
+    // 1 MB: a tiny file's table has fixed costs (a 118-byte CP949 file,
+    // decoded, needed 207 bytes: tests/e2e/app-dialects.test.mjs).
+    const remaining = this.#remainingBudget();
+    const cap = resolved.kind === "file" ? Math.ceil(resolved.file.size * 1.2) + (1 << 20) : Infinity;
+    const budget = ingest.memoryLimitBytes ?? (remaining === undefined ? undefined : Math.min(remaining, cap));
+    const memoryLimitBytes = budget === undefined ? undefined : Math.floor(budget / count);
+    const engines = Array.from({ length: count }, () => {
+      const engine = this.#spare ?? startEngine(this.#createWorker, false);
+      this.#spare = null;
+      return engine;
+    });
+    const dataset = new Dataset(resolved, { ...ingest, memoryLimitBytes }, engines, () => this.#open.delete(dataset), {
+      crashAfterBytes: crashAfterBytesForTesting,
+    });
     this.#open.add(dataset);
+    // Until it has loaded, a dataset counts against the budget with all it
+    // may use, so files loading at the same time share the budget too.
+    if (budget !== undefined && remaining !== undefined) this.#reserved.set(dataset, budget);
+    dataset.loaded.catch(() => {}).finally(() => this.#reserved.delete(dataset));
     // The next spare starts a while after this file has loaded, so that its
     // warm-up does not compete with the load or the first queries.
     dataset.loaded
@@ -140,7 +187,7 @@ export class Quiver {
   #remainingBudget(): number | undefined {
     const budget = this.#options.memoryBudgetBytes;
     if (budget === undefined) return undefined;
-    const used = [...this.#open].reduce((sum, d) => sum + (d.lastInfo?.memoryBytes ?? 0), 0);
+    const used = [...this.#open].reduce((sum, d) => sum + (this.#reserved.get(d) ?? d.lastInfo?.memoryBytes ?? 0), 0);
     return Math.max(0, Math.min(budget - used, WASM_ADDRESS_SPACE));
   }
 }
@@ -157,31 +204,52 @@ export class Dataset extends EventTarget {
   readonly name: string;
   /** Settles when loading ends: the final info, or the load's error. */
   readonly loaded: Promise<DatasetInfo>;
-  #engine: Promise<Engine>;
+  /** One engine per shard (one for most files). */
+  #engines: Promise<Engine>[];
+  /** A sharded load's shards once it ended (null: one engine). */
+  #sharded: Promise<ShardedLoad> | null = null;
+  #abort = new AbortController();
   #closed: Error | null = null;
   #pending = new Set<(reason: Error) => void>();
   #lastInfo: DatasetInfo | null = null;
   #onClose: () => void;
 
-  constructor(source: Source, options: IngestOptions, engine: Promise<Engine>, onClose: () => void) {
+  constructor(
+    source: Source,
+    options: IngestOptions,
+    engines: Promise<Engine>[],
+    onClose: () => void,
+    testing: { crashAfterBytes?: number } = {},
+  ) {
     super();
     this.name = source.name;
     this.#onClose = onClose;
-    this.#engine = engine;
-    // A worker that dies outside a call (uncaught error) fails pending calls.
-    engine.then(
-      ({ worker }) => worker.addEventListener("error", (e) => this.#fail(new Error(`The engine's worker failed: ${e.message}`))),
-      (e: Error) => this.#fail(e),
-    );
+    this.#engines = engines;
+    // An error a worker did not catch (a trap inside a load, which runs in
+    // wasm-bindgen's own microtasks) loses its engine: fail every call.
+    for (const engine of engines) {
+      engine.then(
+        ({ worker }) =>
+          worker.addEventListener("error", (e) => {
+            e.preventDefault();
+            this.#fail(engineCrashed(e.message || "its worker failed"));
+          }),
+        (e: Error) => this.#fail(e),
+      );
+    }
     let readable = 0;
-    const onProgress = Comlink.proxy((progress: Progress) => {
+    const onProgress = (progress: Progress) => {
       this.dispatchEvent(new CustomEvent("progress", { detail: progress }));
       if (progress.readableRows !== readable) {
         readable = progress.readableRows;
         this.dispatchEvent(new Event("change"));
       }
-    });
-    this.loaded = this.#call((host) => host.load(source, options, onProgress)).then(
+    };
+    const loading: Promise<DatasetInfo> =
+      engines.length > 1 && source.kind === "file"
+        ? this.#loadSharded(source.file, source.name, options, onProgress, testing)
+        : this.#call((host) => host.load(source, options, Comlink.proxy(onProgress), testing));
+    this.loaded = loading.then(
       (info) => {
         this.#lastInfo = info;
         this.dispatchEvent(new CustomEvent("loaded", { detail: info }));
@@ -198,6 +266,40 @@ export class Dataset extends EventTarget {
     this.loaded.catch(() => {});
   }
 
+  /** The number of shards (workers) this dataset is loaded into. */
+  get shardCount(): number {
+    return this.#engines.length;
+  }
+
+  /** How a sharded load went, once it ended: ranges read again (their guessed
+   *  start fell inside a quoted field) and ranges that held no record. */
+  async shardStats(): Promise<{ shards: number; rereads: number; empty: number }> {
+    if (!this.#sharded) return { shards: 1, rereads: 0, empty: 0 };
+    const { shards, rereads } = await this.#sharded;
+    return { shards: shards.length, rereads, empty: shards.filter((s) => s.resolution?.action === "empty").length };
+  }
+
+  #loadSharded(
+    file: Blob,
+    name: string,
+    options: IngestOptions,
+    onProgress: (p: Progress) => void,
+    testing: { crashAfterBytes?: number },
+  ): Promise<DatasetInfo> {
+    const hosts = Promise.all(this.#engines.map((e) => e.then(({ host }) => host)));
+    const load = this.#guarded(
+      hosts.then((hosts) =>
+        loadSharded(file, name, options, hosts, onProgress, Comlink.proxy, this.#abort.signal, testing),
+      ),
+    );
+    this.#sharded = load;
+    return load.then(async (done) => {
+      const info = await this.info();
+      if (done.stopped) throw done.stopped;
+      return info;
+    });
+  }
+
   /** The last info fetched (or received at the end of loading). */
   get lastInfo(): DatasetInfo | null {
     return this.#lastInfo;
@@ -210,45 +312,123 @@ export class Dataset extends EventTarget {
 
   /** Stops loading; the rows read so far stay queryable. */
   cancel(): void {
-    if (!this.#closed) void this.#engine.then(({ host }) => host.cancel()).catch(() => {});
+    if (this.#closed) return;
+    this.#abort.abort();
+    for (const engine of this.#engines) void engine.then(({ host }) => host.cancel()).catch(() => {});
   }
 
   async info(): Promise<DatasetInfo> {
-    const info = await this.#call((h) => h.info());
+    const info = this.#sharded ? await this.#shardedInfo() : await this.#call((h) => h.info());
     this.#lastInfo = info;
     return info;
   }
 
   rows(offset: number, limit: number): Promise<Row[]> {
+    if (this.#sharded) return this.#shardedRows(offset, limit);
     return this.#call((h) => h.rows(offset, limit));
   }
 
+  /** The shards' infos as one: rows, memory and bytes summed; the schema,
+   *  delimiter and state of the whole; warnings merged at real lines. */
+  async #shardedInfo(): Promise<DatasetInfo> {
+    const sharded = await this.#sharded!;
+    const infos = await this.#guarded(Promise.all(sharded.shards.map((s) => s.host.info())));
+    const sum = (f: (i: DatasetInfo) => number) => infos.reduce((total, i) => total + f(i), 0);
+    const states = infos.map((i) => i.state);
+    const state = states.includes("failed")
+      ? "failed"
+      : sharded.stopped
+        ? "cancelled"
+        : states.every((s) => s === "ready")
+          ? "ready"
+          : "loading";
+    return {
+      ...infos[0],
+      state,
+      numRows: sum((i) => i.numRows),
+      memoryBytes: sum((i) => i.memoryBytes),
+      cacheBytes: sum((i) => i.cacheBytes),
+      wasmMemoryBytes: sum((i) => i.wasmMemoryBytes),
+      bytesRead: sum((i) => i.bytesRead),
+      warnings: sharded.warnings,
+    };
+  }
+
+  /** Rows `offset .. offset + limit` of a sharded dataset, shard by shard. */
+  async #shardedRows(offset: number, limit: number): Promise<Row[]> {
+    const { shards } = await this.#sharded!;
+    const parts: Promise<Row[]>[] = [];
+    let start = 0;
+    for (const shard of shards) {
+      const end = start + shard.rows;
+      const from = Math.max(offset, start);
+      const to = Math.min(offset + limit, end);
+      if (from < to) parts.push(shard.host.rows(from - start, to - from));
+      start = end;
+    }
+    if (offset > start) {
+      const error = Object.assign(new Error(`Rows ${offset}..${offset + limit} are outside the table, which has ${start} rows.`), {
+        code: "RowsOutOfRange",
+      });
+      throw error;
+    }
+    return (await this.#guarded(Promise.all(parts))).flat();
+  }
+
   page(spec: PageSpec): Promise<PageResult> {
+    if (this.#sharded) return this.#shardedQuery("page", spec) as Promise<PageResult>;
     return this.#call((h) => h.page(spec));
   }
 
   pageIPC(spec: PageSpec): Promise<IpcPageResult> {
+    if (this.#sharded) return this.#notSharded("pageIPC");
     return this.#call((h) => h.pageIPC(spec));
   }
 
   aggregate(spec: AggregateSpec): Promise<AggregateResult> {
+    if (this.#sharded) return this.#shardedQuery("aggregate", spec) as Promise<AggregateResult>;
     return this.#call((h) => h.aggregate(spec));
   }
 
   aggregateIPC(spec: AggregateSpec): Promise<IpcAggregateResult> {
+    if (this.#sharded) return this.#notSharded("aggregateIPC");
     return this.#call((h) => h.aggregateIPC(spec));
   }
 
   query(spec: PipelineSpec): Promise<QueryResult> {
+    if (this.#sharded) return this.#shardedQuery("pipeline", spec) as Promise<QueryResult>;
     return this.#call((h) => h.query(spec));
   }
 
   queryIPC(spec: PipelineSpec): Promise<Uint8Array> {
+    if (this.#sharded) return this.#notSharded("queryIPC");
     return this.#call((h) => h.queryIPC(spec));
   }
 
   profile(spec: ProfileSpec = {}): Promise<ColumnProfile[]> {
+    if (this.#sharded) return this.#shardedQuery("profile", spec) as Promise<ColumnProfile[]>;
     return this.#call((h) => h.profile(spec));
+  }
+
+  /** A query over a dataset loaded in shards: every shard's partial result
+   *  (bytes, computed in parallel), merged in the first shard's worker
+   *  (`api::sharded` in the core). Shards that hold no rows are left out. */
+  async #shardedQuery(kind: ShardedQueryKind, spec: unknown): Promise<unknown> {
+    const { shards } = await this.#guarded(this.#sharded!);
+    const text = JSON.stringify(spec ?? {});
+    const holding = shards.filter((s) => s.rows > 0);
+    const asked = holding.length > 0 ? holding : shards.slice(0, 1);
+    const partials = await this.#guarded(Promise.all(asked.map((s) => s.host.partial(kind, text))));
+    // Checked before the bytes are copied into the merging instance (the
+    // core checks the same limit): too much to combine must not crash it.
+    const bytes = partials.flat().reduce((n, p) => n + p.byteLength, 0);
+    if (bytes > MERGE_LIMIT_BYTES) throw tooLargeToMerge(bytes, asked.length);
+    const buffers = partials.flat().map((p) => p.buffer);
+    return this.#guarded(shards[0].host.merge(kind, text, Comlink.transfer(partials, buffers)));
+  }
+
+  #notSharded<T>(what: string): Promise<T> {
+    return Promise.reject(notSupportedInShards(what, this.#engines.length));
   }
 
   /**
@@ -258,6 +438,7 @@ export class Dataset extends EventTarget {
    * and prioritises. `cost` orders queued queries (cheapest first).
    */
   walkerQuery(payload: string, localOffset = new Date().getTimezoneOffset(), cost = 0): Promise<string> {
+    if (this.#sharded) return this.#notSharded("Graphic Walker");
     return this.#call((h) => h.walker(payload, localOffset, cost));
   }
 
@@ -266,6 +447,7 @@ export class Dataset extends EventTarget {
    * export never holds more than a chunk in the worker. `onProgress(done, total)`.
    */
   async export(spec: ExportSpec, onProgress?: (rowsDone: number, totalRows: number) => void): Promise<Blob> {
+    if (this.#sharded) return this.#notSharded("Export");
     const { id, totalRows } = await this.#call((h) => h.exportStart(spec));
     const parts: BlobPart[] = [];
     for (;;) {
@@ -287,13 +469,24 @@ export class Dataset extends EventTarget {
     return this.#call((h) => h.crashForTesting());
   }
 
-  /** Runs a call on the worker; a crash there closes this dataset and
-   *  rejects every pending call with the crash error. */
+  /** For tests of out-of-memory recovery only: the engine allocates until
+   *  its wasm heap can grow no more, and traps. */
+  exhaustMemoryForTesting(): Promise<void> {
+    return this.#call((h) => h.exhaustMemoryForTesting());
+  }
+
+  /** Runs a call on the (first) worker; a crash there closes this dataset
+   *  and rejects every pending call with the crash error. */
   #call<T>(run: (host: Comlink.Remote<EngineHost>) => Promise<T>): Promise<T> {
+    return this.#guarded(this.#engines[0].then(({ host }) => run(host)));
+  }
+
+  /** `work` (calls on any of the workers) with the dataset's error handling. */
+  #guarded<T>(work: Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closed);
     return new Promise<T>((resolve, reject) => {
       this.#pending.add(reject);
-      this.#engine.then(({ host }) => run(host)).then(
+      work.then(
         (value) => {
           this.#pending.delete(reject);
           resolve(value);
@@ -301,7 +494,7 @@ export class Dataset extends EventTarget {
         (error: Error) => {
           this.#pending.delete(reject);
           reject(error);
-          if (error?.name === ENGINE_CRASHED) this.#fail(error);
+          if ((error as Error & { code?: string })?.code === ENGINE_CRASHED) this.#fail(error);
         },
       );
     });
@@ -312,10 +505,12 @@ export class Dataset extends EventTarget {
     this.#closed = reason;
     for (const reject of this.#pending) reject(reason);
     this.#pending.clear();
-    this.#engine.then(({ worker, host }) => {
-      host[Comlink.releaseProxy]();
-      worker.terminate();
-    }, () => {});
+    for (const engine of this.#engines) {
+      engine.then(({ worker, host }) => {
+        host[Comlink.releaseProxy]();
+        worker.terminate();
+      }, () => {});
+    }
     this.#onClose();
     this.dispatchEvent(new Event("change"));
   }

@@ -1,6 +1,7 @@
 // Quiver's typed client: `new Quiver().open(file)` gives a Dataset whose
 // loading and queries run in a Web Worker. React hooks are in ./react.
 export { Quiver, Dataset, ENGINE_CRASHED } from "./client";
+export { NOT_SHARDED } from "./protocol";
 export { fieldsFor, computationFor, queryCost } from "./walker";
 export type { WalkerField, WalkerPayload, WalkerRow, WalkerComputation, ComputationOptions, SemanticType, AnalyticType } from "./walker";
 export type { QuiverOptions, OpenOptions, DatasetEvent, DatasetInfo, Progress, Source } from "./client";

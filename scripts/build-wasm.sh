@@ -13,7 +13,9 @@ if [ "${1:-}" != "--force" ] && [ -f "$out" ] && [ -z "$(find src Cargo.toml Car
 fi
 
 echo "[build-wasm] wasm-pack build (release)"
-wasm-pack build --target web --release --out-dir pkg --no-pack 2>&1 | grep -vE '^\s*$' || true
+# A failed build fails this script: an old pkg/ must never pass for a new one.
+rm -f "$out"
+wasm-pack build --target web --release --out-dir pkg --no-pack
 test -f "$out"
 
 # binaryen from npm: Debian's wasm-opt is too old for what rustc emits.

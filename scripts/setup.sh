@@ -34,6 +34,16 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install wasm-pack
 fi
 
+# --- Fuzzing: the nightly toolchain and cargo-fuzz (scripts/fuzz.sh) -------
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  say "installing the nightly Rust toolchain (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz (a few minutes, once)"
+  cargo install cargo-fuzz --locked
+fi
+
 # --- System packages: Chromium for browser tests, binaryen for wasm-opt ----
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
@@ -59,6 +69,22 @@ MOTO_VERSION=5.2.5
 if ! .venv/bin/python -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
   say "installing moto $MOTO_VERSION (an S3-compatible server for the file store's tests)"
   .venv/bin/pip install --quiet "moto[server]==$MOTO_VERSION"
+fi
+
+# Django: the file store as a Django app (python/django-quiver-files, installed
+# editable) and the Django + React example (examples/django-react), pinned.
+DJANGO_PINS="django==5.2.19 djangorestframework==3.18.3 django-cors-headers==4.9.0 django-storages==1.14.6 boto3==1.44.8 gunicorn==27.0.1 pandas==3.1.1"
+if ! .venv/bin/python - "$PWD" $DJANGO_PINS <<'PY' 2>/dev/null
+import importlib.metadata as m, os, sys
+import quiver_files
+root, pins = sys.argv[1], sys.argv[2:]
+ok = all(m.version(p.split("==")[0]) == p.split("==")[1] for p in pins)
+sys.exit(0 if ok and os.path.realpath(quiver_files.__file__).startswith(os.path.realpath(root) + "/") else 1)
+PY
+then
+  say "installing Django, DRF, django-cors-headers, django-storages, gunicorn, pandas and the quiver_files app into .venv"
+  .venv/bin/pip install --quiet $DJANGO_PINS
+  .venv/bin/pip install --quiet --no-deps -e python/django-quiver-files
 fi
 
 # --- npm packages ------------------------------------------------------------

@@ -13,12 +13,17 @@
 //! [`wasm`] is the thin `#[wasm_bindgen]` layer: JS values in, core types
 //! through, `Error`s out.
 
+pub mod api;
 pub mod arrays;
 pub mod calendar;
+pub mod engine;
 pub mod error;
 pub mod export;
 pub mod format;
 pub mod ingest;
+pub mod kernels;
+pub mod lifecycle;
+pub mod plan;
 pub mod query;
 pub mod rows;
 pub mod table;
@@ -28,6 +33,7 @@ pub mod warm_up;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use engine::QueryEngine;
 pub use error::{QuiverError, Result};
 pub use ingest::{ColumnKind, Ingest, IngestOptions};
 pub use table::Table;

@@ -29,6 +29,10 @@ pub struct ColumnInfo {
     /// The Arrow storage type, e.g. `Int16` or `Dictionary(Int8, Utf8)`.
     pub arrow_type: String,
     pub nullable: bool,
+    /// How the file wrote the column's values when not the plain way:
+    /// `decimal comma` (`1.000,75`), `thousands comma` (`1,234.5`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
 }
 
 impl Table {
@@ -67,6 +71,7 @@ impl Table {
                 kind: kind_of(f.data_type()),
                 arrow_type: f.data_type().to_string(),
                 nullable: f.is_nullable(),
+                dialect: f.metadata().get(crate::ingest::column::DIALECT_KEY).cloned(),
             })
             .collect()
     }
@@ -141,14 +146,7 @@ impl Table {
 
 /// The logical kind behind an Arrow storage type.
 pub fn kind_of(data_type: &DataType) -> &'static str {
-    match data_type {
-        DataType::Boolean => "boolean",
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => "integer",
-        DataType::Float32 | DataType::Float64 => "float",
-        DataType::Date32 => "date",
-        DataType::Timestamp(_, _) => "timestamp",
-        _ => "string",
-    }
+    crate::ingest::ColumnKind::of(data_type).name()
 }
 
 /// Bytes held by the buffers of `arrays`, each buffer counted once even when

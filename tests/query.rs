@@ -3,7 +3,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use quiver::ingest::{Ingest, IngestOptions};
-use quiver::query::{spec, QueryEngine};
+use quiver::api::spec;
+use quiver::QueryEngine;
 use quiver::rows::Rows;
 use serde_json::{json, Value};
 
@@ -18,7 +19,9 @@ id,region,city,price,qty,day,at,ok,note
 ";
 
 fn engine() -> QueryEngine {
-    let mut ingest = Ingest::new(IngestOptions { batch_rows: 2, ..Default::default() }).unwrap();
+    // The null tokens before issue 14 added Excel's and pandas' ("n/a" is a value here).
+    let null_values = ["", "NA", "N/A", "null", "NULL"].map(String::from).to_vec();
+    let mut ingest = Ingest::new(IngestOptions { batch_rows: 2, null_values, ..Default::default() }).unwrap();
     ingest.push(SALES.as_bytes()).unwrap();
     QueryEngine::new(&ingest.finish().unwrap()).unwrap()
 }
@@ -274,4 +277,175 @@ fn a_large_view_orders_a_prefix_first_and_the_rest_when_asked() {
     assert_eq!(far, far_direct);
     assert_eq!(first, first_direct);
     assert_eq!(first[0]["score"], json!(999));
+}
+
+/// Issue 11, wrong answer 1: a float column holding 0.5, NaN, null, -0 and
+/// 0, then `extra` more distinct values (to take the many-distinct paths),
+/// then a text column `t` (plain text when `plain_text`: every value distinct
+/// past the ingest's dictionary check) and the row's `id`.
+fn zeros_and_nans(extra: usize, batch_rows: usize) -> QueryEngine {
+    let mut csv = String::from("id,x,t\n1,0.5,a\n2,NaN,a\n3,NA,a\n4,-0.0,a\n5,0.0,a\n6,NaN,a\n7,-0.0,a\n");
+    for i in 0..extra {
+        csv.push_str(&format!("{},{}.25,t{i}\n", 8 + i, 1000 + i));
+    }
+    let options = IngestOptions { batch_rows, null_values: vec!["NA".into()], ..Default::default() };
+    let mut ingest = Ingest::new(options).unwrap();
+    ingest.push(csv.as_bytes()).unwrap();
+    QueryEngine::new(&ingest.finish().unwrap()).unwrap()
+}
+
+/// The groups of the seven first rows: (key as text, count), in order of
+/// the key (nulls last), whatever else the table holds.
+fn first_groups(e: &QueryEngine, group_by: Value) -> Vec<(String, i64)> {
+    let rows = aggregate(
+        e,
+        json!({"filter": {"op": "<=", "column": "id", "value": 7}, "groupBy": group_by,
+               "aggregates": [{"op": "count", "as": "n"}], "sort": [{"column": "x"}]}),
+    );
+    rows.as_array().unwrap().iter().map(|r| (r["x"].to_string(), r["n"].as_i64().unwrap())).collect()
+}
+
+#[test]
+fn group_by_floats_keeps_null_nan_and_zero_apart() {
+    // DuckDB: 0.5 → 1, -0 = 0 → 3 (rows 4, 5, 7), NaN → 2, null → 1.
+    let want = |zero: &str| vec![(zero.to_string(), 3), ("0.5".into(), 1), ("\"NaN\"".into(), 2), ("null".into(), 1)];
+    // Few distinct values (the dense path), then over 2^16 (one key: a hash
+    // of its bits; with a text key: arrow-row), in one batch and in many.
+    for (extra, batch_rows) in [(0, 65_536), (0, 2), (70_000, 65_536), (70_000, 7_000)] {
+        let e = zeros_and_nans(extra, batch_rows);
+        assert_eq!(first_groups(&e, json!(["x"])), want("-0.0"), "{extra} more values, batches of {batch_rows}");
+        assert_eq!(first_groups(&e, json!(["x", "t"])), want("-0.0"), "with a text key, {extra} more values");
+        assert_eq!(first_groups(&e, json!(["t", "x"])), want("-0.0"), "text key first, {extra} more values");
+        let bins = aggregate(
+            &e,
+            json!({"filter": {"op": "<=", "column": "id", "value": 7}, "groupBy": [{"column": "x", "bins": {"step": 1}, "as": "b"}],
+                   "aggregates": [{"op": "count", "as": "n"}], "sort": [{"column": "b"}]}),
+        );
+        // NaN has no bin: it joins the null group (a documented difference).
+        assert_eq!(bins, json!([{"b": -0.0, "b_end": 1.0, "n": 4}, {"b": null, "b_end": null, "n": 3}]), "{extra} more values");
+    }
+}
+
+#[test]
+fn zeros_and_nans_agree_in_sorts_distinct_counts_profiles_and_filters() {
+    for extra in [0, 70_000] {
+        let mut e = zeros_and_nans(extra, 65_536);
+        let first_seven = json!({"op": "<=", "column": "id", "value": 7});
+        // -0 and 0 tie: a stable sort keeps file order (4, 5, 7); NaN is
+        // above every number; nulls last.
+        let (rows, _) = page(&mut e, json!({"filter": first_seven, "sort": [{"column": "x"}], "columns": ["id"]}));
+        let order: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+        assert_eq!(order, [4, 5, 7, 1, 2, 6, 3], "{extra} more values");
+        let (rows, _) = page(&mut e, json!({"filter": first_seven, "sort": [{"column": "x", "descending": true}, {"column": "t"}], "columns": ["id"]}));
+        let order: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+        assert_eq!(order, [2, 6, 1, 4, 5, 7, 3], "{extra} more values");
+        let distinct = aggregate(&e, json!({"filter": first_seven, "aggregates": [{"op": "countDistinct", "column": "x", "as": "d"}]}));
+        assert_eq!(distinct, json!([{"d": 3}]));
+        let profile = e
+            .profile(&spec::from_json("profile", &json!({"filter": first_seven, "columns": ["x"], "topK": 3}).to_string()).unwrap())
+            .unwrap();
+        let profile = serde_json::to_value(&profile).unwrap();
+        assert_eq!(profile[0]["distinctCount"], json!(3));
+        assert_eq!(profile[0]["nullCount"], json!(1));
+        assert_eq!(profile[0]["top"], json!([{"value": -0.0, "count": 3}, {"value": "NaN", "count": 2}, {"value": 0.5, "count": 1}]));
+        assert_eq!(profile[0]["max"], json!("NaN"));
+        for (filter, want) in [
+            (json!({"op": "in", "column": "x", "values": [0]}), vec![4, 5, 7]),
+            (json!({"op": "in", "column": "x", "values": [-0.0, null]}), vec![3, 4, 5, 7]),
+            (json!({"op": "notIn", "column": "x", "values": [0.0]}), vec![1, 2, 3, 6]),
+            (json!({"op": "=", "column": "x", "value": -0.0}), vec![4, 5, 7]),
+            (json!({"op": "between", "column": "x", "min": 0, "max": 0}), vec![4, 5, 7]),
+            (json!({"op": ">", "column": "x", "value": 0.5}), vec![2, 6]),
+        ] {
+            let filter = json!({"op": "and", "filters": [first_seven, filter]});
+            assert_eq!(ids(&mut e, filter.clone()), want, "{filter}");
+        }
+    }
+}
+
+#[test]
+fn quantiles_interpolate_towards_infinities() {
+    // a + (b - a) * d gave NaN next to an infinity (∞ - ∞); DuckDB's
+    // quantile_cont gives -∞ / ∞ there, and NaN only between -∞ and ∞.
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    ingest.push(b"g,x\n1,-inf\n1,0.5\n1,1\n1,inf\n2,1\n2,inf\n2,inf\n3,-inf\n3,inf\n").unwrap();
+    let e = QueryEngine::new(&ingest.finish().unwrap()).unwrap();
+    let q = |q: f64| -> Vec<Value> {
+        let rows = aggregate(&e, json!({"groupBy": ["g"], "aggregates": [{"op": "quantile", "column": "x", "q": q, "as": "v"}], "sort": [{"column": "g"}]}));
+        rows.as_array().unwrap().iter().map(|r| r["v"].clone()).collect()
+    };
+    assert_eq!(q(0.1), [json!("-Infinity"), json!("Infinity"), json!("NaN")]);
+    assert_eq!(q(0.5), [json!(0.75), json!("Infinity"), json!("NaN")]);
+    assert_eq!(q(0.9), [json!("Infinity"), json!("Infinity"), json!("NaN")]);
+}
+
+#[test]
+fn a_profile_mean_with_an_infinity_is_that_infinity() {
+    // Found by the differential test: the profile's mean was Welford's
+    // running mean, which turns NaN after a -∞ (-∞ + ∞); DuckDB's avg is -∞.
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    ingest.push(b"x\n1\n-inf\n2.5\n3\n").unwrap();
+    let e = QueryEngine::new(&ingest.finish().unwrap()).unwrap();
+    let profile = e.profile(&spec::from_json("profile", r#"{"columns": ["x"]}"#).unwrap()).unwrap();
+    assert_eq!(profile[0].mean, Some(f64::NEG_INFINITY));
+    assert!(profile[0].stddev.unwrap().is_nan(), "as DuckDB's stddev_samp");
+    let mean = aggregate(&e, json!({"aggregates": [{"op": "mean", "column": "x", "as": "m"}]}));
+    assert_eq!(mean, json!([{"m": "-Infinity"}]));
+}
+
+#[test]
+fn whole_floats_are_listed_integers() {
+    // `in` on an integer column skipped every float in the list, so 2.0 and
+    // -0.0 (as JSON text sends them) matched nothing; DuckDB: 2 = 2.0, 0 = -0.0.
+    let mut e = engine();
+    assert_eq!(ids(&mut e, json!({"op": "in", "column": "qty", "values": [2.0, 5]})), vec![1, 3, 6]);
+    assert_eq!(ids(&mut e, json!({"op": "in", "column": "qty", "values": [1.5, 1e300]})), Vec::<i64>::new());
+    assert_eq!(ids(&mut e, json!({"op": "notIn", "column": "qty", "values": [-0.0, 1.0, 3.0]})), vec![1, 3, 6]);
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    ingest.push(b"id,n\n1,0\n2,-1\n3,\n").unwrap();
+    let mut zero = QueryEngine::new(&ingest.finish().unwrap()).unwrap();
+    assert_eq!(ids(&mut zero, json!({"op": "in", "column": "n", "values": [-0.0]})), vec![1]);
+}
+
+#[test]
+fn a_computed_nan_sorts_above_every_number_in_quantiles() {
+    // ∞ - ∞ is a NaN with its sign bit set on x86; quantiles sorted by
+    // `total_cmp` put it below every number, so the 0-quantile was NaN.
+    let mut ingest = Ingest::new(IngestOptions::default()).unwrap();
+    ingest.push(b"x\n1\ninf\n2\n").unwrap();
+    let e = QueryEngine::new(&ingest.finish().unwrap()).unwrap();
+    let spec = spec::from_json(
+        "pipeline",
+        &json!({"steps": [
+            {"derive": {"as": "y", "expr": {"op": "-", "args": [{"column": "x"}, {"column": "x"}]}}},
+            {"aggregate": {"aggregates": [{"op": "quantile", "column": "y", "q": 0.0, "as": "low"}, {"op": "min", "column": "y", "as": "min"},
+                                          {"op": "max", "column": "y", "as": "max"}, {"op": "countDistinct", "column": "y", "as": "d"}]}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let batch = e.run(&spec).unwrap();
+    assert_eq!(serde_json::to_value(Rows::json_text(&[batch])).unwrap(), json!([{"low": 0.0, "min": 0.0, "max": "NaN", "d": 2}]));
+}
+
+#[test]
+fn sizes_in_a_spec_are_bounded_with_a_clear_error() {
+    // `profile({bins: 4294967295})` used to allocate a count per bin and kill
+    // the wasm instance; `bins: 0` was silently taken as 1.
+    let mut engine = engine();
+    let profile = |engine: &mut QueryEngine, json: Value| {
+        let spec = spec::from_json("profile", &json.to_string()).and_then(|s| engine.profile(&s));
+        spec.map(|p| p.len()).map_err(|e| (e.code(), e.to_string()))
+    };
+    let (code, message) = profile(&mut engine, json!({"bins": 4294967295u32})).unwrap_err();
+    assert_eq!(code, "InvalidQuery");
+    assert_eq!(message, "Invalid query: profile: `bins` must be between 1 and 10000, not 4294967295");
+    assert!(profile(&mut engine, json!({"bins": 0})).unwrap_err().1.contains("not 0"));
+    assert!(profile(&mut engine, json!({"topK": 10001})).unwrap_err().1.contains("`topK` must be at most 10000"));
+    // Beyond what the type holds: refused by the parser, also clearly.
+    let (code, _) = profile(&mut engine, json!({"bins": 1e12})).unwrap_err();
+    assert_eq!(code, "InvalidQuery");
+    // The largest sizes allowed work, and the engine stays usable.
+    assert!(profile(&mut engine, json!({"bins": 10000, "topK": 10000})).is_ok());
+    let (_, total) = page(&mut engine, json!({"limit": 1_000_000_000_000_000i64, "offset": 1_000_000_000_000_000i64}));
+    assert!(total > 0);
 }

@@ -103,21 +103,34 @@ async fn cancelling_stops_the_load_and_keeps_what_was_read() {
     let text = csv(400_000);
     let f = file("big.csv", text.as_bytes());
     let controller = AbortController::new().unwrap();
+    // Aborts at the first progress report, remembering how many rows had
+    // been parsed then: a cancel keeps every one of them (also those of the
+    // batch still being built), not only whole batches.
+    let parsed = Rc::new(RefCell::new(0.0));
     let on_progress = Closure::<dyn FnMut(JsValue)>::new({
         let controller = controller.clone();
-        move |_p: JsValue| controller.abort()
+        let parsed = parsed.clone();
+        move |p: JsValue| {
+            *parsed.borrow_mut() = get(&p, "rows").as_f64().unwrap();
+            controller.abort()
+        }
     });
     let ds = Dataset::new(JsValue::UNDEFINED).unwrap();
     let error = load(&ds, &f, control(Some(on_progress.as_ref().unchecked_ref()), Some(&controller.signal())))
         .await
         .unwrap_err();
+    let parsed = *parsed.borrow();
     assert_eq!(get(&error, "name").as_string().as_deref(), Some("AbortError"));
-    assert!(get(&error, "message").as_string().unwrap().starts_with("Loading was cancelled after"));
+    assert_eq!(get(&error, "message").as_string().unwrap(), format!("Loading was cancelled after {parsed} rows."));
     assert_eq!(ds.state(), "cancelled");
     assert!(ds.bytes_read() < text.len() as f64, "stopped early: {} of {}", ds.bytes_read(), text.len());
-    // What was loaded stays readable, and the engine loads the file again.
+    assert!(parsed > 0.0);
+    // What was loaded stays readable, in order, and the engine loads the file again.
     let partial = ds.num_rows();
-    assert!(Array::from(&ds.rows(0, partial as usize).unwrap()).length() as f64 == partial);
+    assert_eq!(partial, parsed);
+    let rows = Array::from(&ds.rows(0, partial as usize).unwrap());
+    assert_eq!(rows.length() as f64, partial);
+    assert_eq!(get(&rows.get(rows.length() - 1), "id").as_f64(), Some(partial - 1.0));
     let again = Dataset::new(JsValue::UNDEFINED).unwrap();
     load(&again, &f, JsValue::UNDEFINED).await.unwrap();
     assert_eq!(again.num_rows(), 400_000.0);

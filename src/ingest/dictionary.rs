@@ -9,6 +9,8 @@ use arrow_array::{ArrayRef, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use crate::error::Result;
+
 #[derive(Default)]
 pub struct GlobalDictionary {
     /// Indexes into `offsets`, hashed by the string they stand for.
@@ -60,17 +62,17 @@ impl GlobalDictionary {
     }
 
     /// All values so far, key order, as a Utf8 array.
-    pub fn values(&mut self) -> ArrayRef {
+    pub fn values(&mut self) -> Result<ArrayRef> {
         if let Some(snapshot) = &self.snapshot {
-            return snapshot.clone();
+            return Ok(snapshot.clone());
         }
         let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
         let values = Buffer::from_slice_ref(&self.bytes);
-        // Only valid UTF-8 is interned; `new` checks it again (over the
-        // distinct values only) and would panic on a bug.
-        let array: ArrayRef = Arc::new(StringArray::new(offsets, values, None));
+        // Only valid UTF-8 is interned; `try_new` checks it again (over the
+        // distinct values only): a bug there is an error, not a panic.
+        let array: ArrayRef = Arc::new(StringArray::try_new(offsets, values, None)?);
         self.snapshot = Some(array.clone());
-        array
+        Ok(array)
     }
 }
 
@@ -86,7 +88,7 @@ mod tests {
         assert_eq!(d.intern(b"a"), 1);
         assert_eq!(d.intern(b"b"), 0);
         assert_eq!(d.intern(b""), 2);
-        let values = d.values();
+        let values = d.values().unwrap();
         let values = values.as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!(values.iter().collect::<Vec<_>>(), [Some("b"), Some("a"), Some("")]);
         assert_eq!(d.len(), 3);
@@ -101,6 +103,6 @@ mod tests {
         for i in (0..10_000).rev() {
             assert_eq!(d.intern(format!("v{i}").as_bytes()), i);
         }
-        assert_eq!(d.values().len(), 10_000);
+        assert_eq!(d.values().unwrap().len(), 10_000);
     }
 }

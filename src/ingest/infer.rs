@@ -265,6 +265,363 @@ pub fn classify(field: &[u8]) -> ColumnKind {
     }
 }
 
+/// How a column writes its numbers (decided per column, see
+/// [`super::column`]): `1234.5` (plain), `1.234,5` or `1 234,5` (decimal
+/// comma, `.` or space thousands) or `1,234.5` (comma thousands). Integers
+/// without separators read the same in all three, so a column of them can
+/// still take any.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NumberFormat {
+    #[default]
+    Plain,
+    DecimalComma,
+    ThousandsComma,
+}
+
+impl NumberFormat {
+    /// The words the schema shows (`None`: plain).
+    pub fn dialect(self) -> Option<&'static str> {
+        match self {
+            NumberFormat::Plain => None,
+            NumberFormat::DecimalComma => Some("decimal comma"),
+            NumberFormat::ThousandsComma => Some("thousands comma"),
+        }
+    }
+
+    pub fn from_dialect(text: &str) -> Option<NumberFormat> {
+        match text {
+            "decimal comma" => Some(NumberFormat::DecimalComma),
+            "thousands comma" => Some(NumberFormat::ThousandsComma),
+            _ => None,
+        }
+    }
+}
+
+/// `field` in `format` as plain digits (`-1234.5`) in `out`: group
+/// separators checked (groups of three after the first of one to three
+/// digits, one separator throughout) and dropped, the decimal mark made
+/// `.`. `None`: not a number written so.
+fn normalize<'a>(field: &[u8], format: NumberFormat, out: &'a mut [u8; 48]) -> Option<&'a [u8]> {
+    let (decimal, groups): (u8, &[&[u8]]) = match format {
+        NumberFormat::Plain => return None,
+        NumberFormat::DecimalComma => (b',', &[b".", b" ", "\u{a0}".as_bytes(), "\u{202f}".as_bytes()]),
+        NumberFormat::ThousandsComma => (b'.', &[b","]),
+    };
+    let (sign, body) = match field {
+        [b'-', rest @ ..] => (&b"-"[..], rest),
+        _ => (&b""[..], field),
+    };
+    let (int, fraction) = match body.iter().position(|&b| b == decimal) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let mut len = 0;
+    let mut push = |bytes: &[u8], out: &mut [u8; 48]| -> Option<()> {
+        out.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
+        len += bytes.len();
+        Some(())
+    };
+    push(sign, out)?;
+    // The integer part: digits, or groups joined by one separator.
+    let separator = groups.iter().find(|g| int.windows(g.len()).any(|w| w == **g));
+    match separator {
+        None => {
+            if int.is_empty() || !int.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            push(int, out)?;
+        }
+        Some(sep) => {
+            let mut rest = int;
+            let mut first = true;
+            loop {
+                let end = rest.windows(sep.len()).position(|w| w == *sep).unwrap_or(rest.len());
+                let group = &rest[..end];
+                let ok = group.iter().all(u8::is_ascii_digit) && if first { (1..=3).contains(&group.len()) } else { group.len() == 3 };
+                if !ok {
+                    return None;
+                }
+                push(group, out)?;
+                first = false;
+                if end == rest.len() {
+                    break;
+                }
+                rest = &rest[end + sep.len()..];
+            }
+        }
+    }
+    if let Some(fraction) = fraction {
+        if fraction.is_empty() || !fraction.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        push(b".", out)?;
+        push(fraction, out)?;
+    }
+    Some(&out[..len])
+}
+
+/// An integer in `format` (plain: [`parse_int`]).
+pub fn parse_int_in(field: &[u8], format: NumberFormat) -> Option<i64> {
+    if format == NumberFormat::Plain {
+        return parse_int(field);
+    }
+    let mut buffer = [0u8; 48];
+    let plain = normalize(field, format, &mut buffer)?;
+    parse_int(plain)
+}
+
+/// A float in `format` (plain: [`parse_float`]).
+pub fn parse_float_in(field: &[u8], format: NumberFormat) -> Option<f64> {
+    if format == NumberFormat::Plain {
+        return parse_float(field);
+    }
+    let mut buffer = [0u8; 48];
+    let plain = normalize(field, format, &mut buffer)?;
+    parse_float(plain)
+}
+
+/// The kind of a value in `format`, for the numbers only: `Integer`,
+/// `Float` or `None`.
+pub fn number_kind_in(field: &[u8], format: NumberFormat) -> Option<ColumnKind> {
+    if parse_int_in(field, format).is_some() {
+        Some(ColumnKind::Integer)
+    } else if parse_float_in(field, format).is_some() && !integral_beyond_exact_float(field) {
+        Some(ColumnKind::Float)
+    } else {
+        None
+    }
+}
+
+/// The format a value that is no plain number asks for, if it is a
+/// number in another: `1,5` and `1.000,75` decimal comma; `1,234.5` and
+/// `12,345,678` comma thousands. `1,234` is either: `comma_first` decides
+/// (a file delimited by `;` writes decimal commas; in a `,`-delimited file
+/// the value was quoted, as US exports quote thousands).
+pub fn number_format_of(field: &[u8], comma_first: bool) -> Option<(NumberFormat, ColumnKind)> {
+    let order = if comma_first {
+        [NumberFormat::DecimalComma, NumberFormat::ThousandsComma]
+    } else {
+        [NumberFormat::ThousandsComma, NumberFormat::DecimalComma]
+    };
+    order.into_iter().find_map(|format| Some((format, number_kind_in(field, format)?)))
+}
+
+/// How a column writes dates other than ISO's `YYYY-MM-DD`: `12/31/2024`
+/// (month first) or `31/12/2024`, `31.12.2024` (day first); separators `/`,
+/// `.` or `-`, a four-digit year last. A timestamp is such a date, a space
+/// and a time (`14:30`, `2:30:05 PM`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DateOrder {
+    #[default]
+    Iso,
+    MonthFirst,
+    DayFirst,
+}
+
+impl DateOrder {
+    pub fn dialect(self) -> Option<&'static str> {
+        match self {
+            DateOrder::Iso => None,
+            DateOrder::MonthFirst => Some("month-first dates"),
+            DateOrder::DayFirst => Some("day-first dates"),
+        }
+    }
+}
+
+/// `A?B?YYYY` with one separator among `/ . -`: (A, B, year, length).
+fn slash_date_parts(field: &[u8]) -> Option<(u32, u32, i32, usize)> {
+    let digits_at = |at: usize| -> (u32, usize) {
+        let mut value: u32 = 0;
+        let mut n = 0;
+        while let Some(d) = field.get(at + n).filter(|b| b.is_ascii_digit()) {
+            // Saturating: a long run of digits is no date part (its length
+            // says so below) and must not overflow (found by fuzzing).
+            value = value.saturating_mul(10).saturating_add((d - b'0') as u32);
+            n += 1;
+        }
+        (value, n)
+    };
+    let (a, na) = digits_at(0);
+    if !(1..=2).contains(&na) {
+        return None;
+    }
+    let sep = *field.get(na)?;
+    if !matches!(sep, b'/' | b'.' | b'-') {
+        return None;
+    }
+    let (b, nb) = digits_at(na + 1);
+    if !(1..=2).contains(&nb) || field.get(na + 1 + nb) != Some(&sep) {
+        return None;
+    }
+    let year_at = na + nb + 2;
+    let (year, ny) = digits_at(year_at);
+    if ny != 4 {
+        return None;
+    }
+    Some((a, b, year as i32, year_at + 4))
+}
+
+fn civil(year: i32, month: u32, day: u32) -> Option<i32> {
+    ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then(|| days_from_civil(year, month, day))
+}
+
+/// A date in `order` (ISO: [`parse_date`]).
+pub fn parse_date_in(field: &[u8], order: DateOrder) -> Option<i32> {
+    // ISO dates read the same whatever the order.
+    if let Some(days) = parse_date(field) {
+        return Some(days);
+    }
+    let (a, b, year, len) = match order {
+        DateOrder::Iso => return None,
+        _ => slash_date_parts(field)?,
+    };
+    if len != field.len() {
+        return None;
+    }
+    let (month, day) = if order == DateOrder::MonthFirst { (a, b) } else { (b, a) };
+    civil(year, month, day)
+}
+
+/// `H:MM[:SS[.fraction]][ AM|PM]` → microseconds of the day.
+fn parse_clock(text: &[u8]) -> Option<i64> {
+    let (clock, meridiem) = match text {
+        [rest @ .., b' ', m, b'M' | b'm'] if matches!(m, b'A' | b'a' | b'P' | b'p') => (rest, Some(matches!(m, b'P' | b'p'))),
+        [rest @ .., m, b'M' | b'm'] if matches!(m, b'A' | b'a' | b'P' | b'p') => (rest, Some(matches!(m, b'P' | b'p'))),
+        _ => (text, None),
+    };
+    let colon = clock.iter().position(|&b| b == b':')?;
+    if !(1..=2).contains(&colon) {
+        return None;
+    }
+    let mut hour = 0u32;
+    for &b in &clock[..colon] {
+        hour = hour * 10 + b.checked_sub(b'0').filter(|d| *d <= 9)? as u32;
+    }
+    // The rest as an ISO time after a fixed date: minutes, seconds, fraction.
+    let iso = *b"1970-01-01T00:";
+    let mut buffer = [0u8; 40];
+    let rest = &clock[colon + 1..];
+    if rest.len() + 14 > buffer.len() {
+        return None;
+    }
+    buffer[..14].copy_from_slice(&iso);
+    buffer[14..14 + rest.len()].copy_from_slice(rest);
+    let ts = parse_timestamp(&buffer[..14 + rest.len()])?;
+    if ts.zoned {
+        return None;
+    }
+    let hour = match meridiem {
+        None if hour <= 23 => hour,
+        Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
+        _ => return None,
+    };
+    Some(ts.micros + hour as i64 * 3_600_000_000)
+}
+
+/// A timestamp in `order`: a date in that order (ISO too), a space, a time
+/// with an optional AM/PM; ISO timestamps as [`parse_timestamp`].
+pub fn parse_timestamp_in(field: &[u8], order: DateOrder) -> Option<Timestamp> {
+    if let Some(ts) = parse_timestamp(field) {
+        return Some(ts);
+    }
+    let space = field.iter().position(|&b| b == b' ')?;
+    let days = parse_date_in(&field[..space], order)?;
+    let micros = parse_clock(&field[space + 1..])?;
+    Some(Timestamp { micros: days as i64 * MICROS_PER_DAY + micros, zoned: false })
+}
+
+/// The date order a value asks for, if it is a date or timestamp only in
+/// another order than ISO's (or an ISO date with an AM/PM time): the order,
+/// whether the value decides it (a part above 12), and its kind. Dotted
+/// dates are day first; slashes take `day_first_default` when both read.
+pub fn date_order_of(field: &[u8], day_first_default: bool) -> Option<(DateOrder, bool, ColumnKind)> {
+    let date_end = field.iter().position(|&b| b == b' ').unwrap_or(field.len());
+    let kind = if date_end == field.len() { ColumnKind::Date } else { ColumnKind::Timestamp };
+    if kind == ColumnKind::Timestamp && parse_timestamp_in(field, DateOrder::Iso).is_some() {
+        return Some((DateOrder::Iso, true, kind));
+    }
+    let (a, b, _, _) = slash_date_parts(&field[..date_end])?;
+    let (order, decided) = if a > 12 {
+        (DateOrder::DayFirst, true)
+    } else if b > 12 {
+        (DateOrder::MonthFirst, true)
+    } else if field[1..3].contains(&b'.') || day_first_default {
+        (DateOrder::DayFirst, false)
+    } else {
+        (DateOrder::MonthFirst, false)
+    };
+    let reads = match kind {
+        ColumnKind::Date => parse_date_in(field, order).is_some(),
+        _ => parse_timestamp_in(field, order).is_some(),
+    };
+    reads.then_some((order, decided, kind))
+}
+
+/// Whether a date in slashes decides the order (a part above 12): the
+/// order it decides.
+pub fn deciding_order(field: &[u8]) -> Option<DateOrder> {
+    let end = field.iter().position(|&b| b == b' ').unwrap_or(field.len());
+    let (a, b, _, _) = slash_date_parts(&field[..end])?;
+    if a > 12 {
+        Some(DateOrder::DayFirst)
+    } else if b > 12 {
+        Some(DateOrder::MonthFirst)
+    } else {
+        None
+    }
+}
+
+/// How a column writes its values when not the plain way: numbers and dates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dialect {
+    pub number: NumberFormat,
+    pub dates: DateOrder,
+    /// A value decided the date order (else every day and month was 12 or
+    /// less and the order was picked).
+    pub dates_decided: bool,
+}
+
+const AMBIGUOUS: &str = " (ambiguous: picked, no day above 12)";
+
+impl Dialect {
+    /// The words the schema shows for a column of `kind`.
+    pub fn describe(self, kind: ColumnKind) -> Option<String> {
+        match kind {
+            ColumnKind::Integer | ColumnKind::Float => self.number.dialect().map(String::from),
+            ColumnKind::Date | ColumnKind::Timestamp => {
+                let order = self.dates.dialect()?;
+                Some(if self.dates_decided { order.to_string() } else { format!("{order}{AMBIGUOUS}") })
+            }
+            _ => None,
+        }
+    }
+
+    /// Back from [`Dialect::describe`]'s words.
+    pub fn parse(text: &str) -> Dialect {
+        let mut dialect = Dialect::default();
+        if let Some(number) = NumberFormat::from_dialect(text) {
+            dialect.number = number;
+        } else if text.starts_with("month-first") {
+            dialect.dates = DateOrder::MonthFirst;
+        } else if text.starts_with("day-first") {
+            dialect.dates = DateOrder::DayFirst;
+        }
+        dialect.dates_decided = !text.ends_with(AMBIGUOUS);
+        dialect
+    }
+}
+
+/// A date or timestamp (its days part) in `order` written in the other
+/// order: day and month swapped. Only for values whose day is 12 or less
+/// (an undecided column's).
+pub fn swap_day_month(days: i32) -> i32 {
+    let (year, month, day) = crate::calendar::civil_from_days(days);
+    days_from_civil(year, day, month)
+}
+
 /// The narrowest kind that holds values of both kinds.
 pub fn join(a: ColumnKind, b: ColumnKind) -> ColumnKind {
     use ColumnKind::*;
@@ -278,6 +635,16 @@ pub fn join(a: ColumnKind, b: ColumnKind) -> ColumnKind {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_runs_of_digits_are_not_date_parts_and_do_not_overflow() {
+        // Found by fuzzing (fuzz/regressions/ingest/date-digits-overflow):
+        // `99999999999/1/2024` overflowed the day-or-month part.
+        assert_eq!(super::slash_date_parts(b"99999999999/1/2024"), None);
+        assert_eq!(super::slash_date_parts(b"1/99999999999/2024"), None);
+        assert!(super::slash_date_parts(b"12/31/99999999999").map_or(true, |(_, _, _, len)| len > 0));
+        assert!(super::slash_date_parts(b"12/31/2024").is_some());
+    }
+
     use super::*;
     use ColumnKind::*;
 
@@ -390,6 +757,72 @@ mod tests {
         assert!(integral_beyond_exact_float(b"9007199254740993"));
         assert!(integral_beyond_exact_float(b"-99999999999999999999"));
         assert!(!integral_beyond_exact_float(b"1.5"));
+    }
+
+    #[test]
+    fn number_dialects() {
+        use NumberFormat::*;
+        let cases: &[(&str, NumberFormat, Option<f64>)] = &[
+            ("1,5", DecimalComma, Some(1.5)),
+            ("1.000,75", DecimalComma, Some(1000.75)),
+            ("-1.234.567,5", DecimalComma, Some(-1_234_567.5)),
+            ("1 234,5", DecimalComma, Some(1234.5)),
+            ("1\u{a0}234,5", DecimalComma, Some(1234.5)),
+            ("1.000", DecimalComma, Some(1000.0)),
+            ("0,25", DecimalComma, Some(0.25)),
+            ("1.5", DecimalComma, None),
+            ("1.00.000", DecimalComma, None),
+            ("1.000 000", DecimalComma, None),
+            ("1,", DecimalComma, None),
+            (",5", DecimalComma, None),
+            ("1,234.5", ThousandsComma, Some(1234.5)),
+            ("12,345,678", ThousandsComma, Some(12_345_678.0)),
+            ("1,23", ThousandsComma, None),
+            ("1234,567", ThousandsComma, None),
+            ("007", ThousandsComma, None),
+            ("abc", DecimalComma, None),
+        ];
+        for (text, format, want) in cases {
+            assert_eq!(parse_float_in(text.as_bytes(), *format), *want, "{text} {format:?}");
+        }
+        assert_eq!(parse_int_in(b"1.000", DecimalComma), Some(1000));
+        assert_eq!(parse_int_in(b"1,000,000", ThousandsComma), Some(1_000_000));
+        assert_eq!(number_format_of(b"1,5", false), Some((DecimalComma, Float)));
+        assert_eq!(number_format_of(b"1,234", false), Some((ThousandsComma, Integer)));
+        assert_eq!(number_format_of(b"1,234", true), Some((DecimalComma, Float)));
+        assert_eq!(number_format_of(b"1.000,75", false), Some((DecimalComma, Float)));
+        assert_eq!(number_format_of(b"hello, world", true), None);
+    }
+
+    #[test]
+    fn date_dialects() {
+        use DateOrder::*;
+        let day = |y, m, d| days_from_civil(y, m, d);
+        assert_eq!(parse_date_in(b"12/31/2024", MonthFirst), Some(day(2024, 12, 31)));
+        assert_eq!(parse_date_in(b"12/31/2024", DayFirst), None);
+        assert_eq!(parse_date_in(b"13/02/2024", DayFirst), Some(day(2024, 2, 13)));
+        assert_eq!(parse_date_in(b"1.2.2024", DayFirst), Some(day(2024, 2, 1)));
+        assert_eq!(parse_date_in(b"29/02/2023", DayFirst), None);
+        assert_eq!(parse_date_in(b"1/2/24", DayFirst), None);
+        assert_eq!(parse_date_in(b"1/2.2024", DayFirst), None);
+        let ts = |t: &str, o| parse_timestamp_in(t.as_bytes(), o).map(|ts| ts.micros);
+        let at = |d: i32, h: i64, m: i64, s: i64| d as i64 * MICROS_PER_DAY + ((h * 60 + m) * 60 + s) * 1_000_000;
+        assert_eq!(ts("12/31/2024 3:04 PM", MonthFirst), Some(at(day(2024, 12, 31), 15, 4, 0)));
+        assert_eq!(ts("12/31/2024 12:00 AM", MonthFirst), Some(at(day(2024, 12, 31), 0, 0, 0)));
+        assert_eq!(ts("12/31/2024 12:30:15 pm", MonthFirst), Some(at(day(2024, 12, 31), 12, 30, 15)));
+        assert_eq!(ts("31.12.2024 23:59", DayFirst), Some(at(day(2024, 12, 31), 23, 59, 0)));
+        assert_eq!(ts("2024-01-02 3:04 PM", Iso), Some(at(day(2024, 1, 2), 15, 4, 0)));
+        assert_eq!(ts("2024-01-02 13:04 PM", Iso), None);
+        assert_eq!(ts("2024-01-02 0:04 AM", Iso), None);
+        assert_eq!(ts("12/31/2024 3:4 PM", MonthFirst), None);
+        assert_eq!(date_order_of(b"13/02/2024", false), Some((DayFirst, true, Date)));
+        assert_eq!(date_order_of(b"12/31/2024", true), Some((MonthFirst, true, Date)));
+        assert_eq!(date_order_of(b"02/03/2024", false), Some((MonthFirst, false, Date)));
+        assert_eq!(date_order_of(b"02/03/2024", true), Some((DayFirst, false, Date)));
+        assert_eq!(date_order_of(b"02.03.2024", false), Some((DayFirst, false, Date)));
+        assert_eq!(date_order_of(b"2024-01-02 3:04 PM", false), Some((Iso, true, Timestamp)));
+        assert_eq!(date_order_of(b"13/13/2024", false), None);
+        assert_eq!(date_order_of(b"hello", false), None);
     }
 
     #[test]

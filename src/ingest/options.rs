@@ -32,7 +32,42 @@ impl ColumnKind {
             ColumnKind::String => "string",
         }
     }
+
+    /// The kind an Arrow storage type holds (dictionaries of text: string).
+    pub fn of(data_type: &arrow_schema::DataType) -> ColumnKind {
+        use arrow_schema::DataType;
+        match data_type {
+            DataType::Boolean => ColumnKind::Boolean,
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => ColumnKind::Integer,
+            DataType::Float32 | DataType::Float64 => ColumnKind::Float,
+            DataType::Date32 => ColumnKind::Date,
+            DataType::Timestamp(_, _) => ColumnKind::Timestamp,
+            _ => ColumnKind::String,
+        }
+    }
+
+    /// The plain storage of the kind (integers: 64 bits; timestamps: UTC µs
+    /// without a zone; text: plain `Utf8`).
+    pub fn storage_type(self) -> arrow_schema::DataType {
+        use arrow_schema::{DataType, TimeUnit};
+        match self {
+            ColumnKind::Boolean => DataType::Boolean,
+            ColumnKind::Integer => DataType::Int64,
+            ColumnKind::Float => DataType::Float64,
+            ColumnKind::Date => DataType::Date32,
+            ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+            ColumnKind::String => DataType::Utf8,
+        }
+    }
 }
+
+/// The null tokens by default: R's and SQL's, pandas' (`nan`, `None`,
+/// `<NA>`, `n/a`), and Excel's `#N/A` and error values. `NaN` is not among
+/// them: it reads as the float NaN.
+pub const DEFAULT_NULLS: [&str; 17] = [
+    "", "NA", "N/A", "n/a", "null", "NULL", "nan", "None", "<NA>", "#N/A", "#N/A N/A", "#NA", "#NULL!", "#DIV/0!", "#VALUE!",
+    "#REF!", "#NUM!",
+];
 
 /// Options for reading one CSV file. Field names are camelCase in JSON/JS.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,6 +91,13 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// Stop with an error when the table would need more memory than this.
     pub memory_limit_bytes: Option<u64>,
+    /// The file's character encoding (`"cp949"`, `"windows-1252"`,
+    /// `"utf-16le"` …). `None`: detected from the first block (see
+    /// [`super::encoding`]).
+    pub encoding: Option<String>,
+    /// Keep the rows that repeat the header mid-file (files joined with
+    /// `cat`) instead of dropping them; a warning names their lines either way.
+    pub keep_repeated_headers: bool,
 }
 
 impl Default for IngestOptions {
@@ -64,11 +106,13 @@ impl Default for IngestOptions {
             delimiter: None,
             quote: Some('"'),
             has_header: true,
-            null_values: ["", "NA", "N/A", "null", "NULL"].map(String::from).to_vec(),
+            null_values: DEFAULT_NULLS.map(String::from).to_vec(),
             strict: false,
             column_types: BTreeMap::new(),
             batch_rows: 65_536,
             memory_limit_bytes: None,
+            encoding: None,
+            keep_repeated_headers: false,
         }
     }
 }
@@ -98,6 +142,9 @@ impl IngestOptions {
         }
         if self.batch_rows == 0 {
             return Err(invalid("batchRows", "must be at least 1"));
+        }
+        if let Some(label) = &self.encoding {
+            super::encoding::for_label(label)?;
         }
         Ok(())
     }
@@ -133,7 +180,7 @@ mod tests {
         assert_eq!(o.delimiter, None);
         assert_eq!(o.quote, Some('"'));
         assert!(o.has_header);
-        assert_eq!(o.null_values, vec!["", "NA", "N/A", "null", "NULL"]);
+        assert_eq!(o.null_values, DEFAULT_NULLS);
     }
 
     #[test]
@@ -156,6 +203,7 @@ mod tests {
             (r#"{"delimiter":"\"","quote":"\""}"#, "must differ"),
             (r#"{"columnTypes":{"a":"number"}}"#, "unknown variant `number`"),
             (r#"{"batchRows":0}"#, "at least 1"),
+            (r#"{"encoding":"klingon"}"#, "not an encoding"),
             ("{", "EOF"),
         ] {
             let err = IngestOptions::from_json(json).unwrap_err().to_string();

@@ -55,8 +55,25 @@ impl RawBatch {
 
     /// Whether every field is valid UTF-8 (checked once for the whole batch so
     /// that string columns can skip the per-field check).
+    ///
+    /// The fields are stored joined, and two invalid fields can join into a
+    /// valid character (`"\xC3"` + `"\xA9"` is `"é"`), so a valid buffer is not
+    /// enough: every field must also end on a character boundary. Then each
+    /// field lies between boundaries of valid text and is valid itself. An
+    /// ASCII batch skips the boundary test, which reads one byte per field.
+    /// Measured (callgrind, instructions for a whole load): +0.5 % on 10 MB of
+    /// the sales file (ASCII), +1.1 % on 9 MB of text that is a third
+    /// non-ASCII; wall-clock differences were within the machine's noise.
     pub fn is_utf8(&self) -> bool {
-        std::str::from_utf8(&self.data[..self.used]).is_ok()
+        let data = &self.data[..self.used];
+        std::str::from_utf8(data).is_ok()
+            && (data.is_ascii() || self.ends.iter().all(|&end| end >= data.len() || !is_continuation_byte(data[end])))
+    }
+
+    /// Gives back the text buffer's memory (the end of a load).
+    pub fn release(&mut self) {
+        *self = RawBatch::new(self.columns);
+        self.data = Vec::new();
     }
 
     pub fn clear(&mut self) {
@@ -89,6 +106,11 @@ impl RawBatch {
     }
 }
 
+/// A byte inside a UTF-8 character rather than at its start (`10xxxxxx`).
+fn is_continuation_byte(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
 /// One complete record, as [`RecordReader::next`] reports it.
 pub struct Record<'a> {
     /// Field ends relative to `text`.
@@ -96,6 +118,8 @@ pub struct Record<'a> {
     /// The record's bytes (still in the batch buffer, not yet committed).
     pub text: &'a [u8],
     pub line: u64,
+    /// Where the record starts, in bytes from the start of the input.
+    pub start: u64,
 }
 
 impl Record<'_> {
@@ -114,8 +138,8 @@ pub enum Step {
     /// A record is complete: look at it with [`RecordReader::record`], then
     /// [`RecordReader::commit`] it into the batch (or not, for a header).
     Record,
-    /// The input given was used up; call again with more (or with an empty
-    /// slice at the end of the file).
+    /// The input given was used up; call again with more (or
+    /// [`RecordReader::finish`] at the end of the file).
     NeedInput,
     /// The end of the file was reached.
     End,
@@ -141,6 +165,10 @@ pub struct RecordReader {
     ended_by_eof: bool,
     last_record_line: u64,
     last_record_unclosed: bool,
+    /// Bytes consumed so far (skipped line breaks included).
+    consumed: u64,
+    /// Where the record in progress starts, in bytes consumed.
+    record_start: u64,
 }
 
 impl RecordReader {
@@ -165,12 +193,20 @@ impl RecordReader {
             ended_by_eof: false,
             last_record_line: 0,
             last_record_unclosed: false,
+            consumed: 0,
+            record_start: 0,
         }
     }
 
     /// Parses from `input` (advancing it) until a record completes or the
-    /// input is used up. An empty `input` means the end of the file.
+    /// input is used up. An empty `input` is just that: nothing to parse yet
+    /// (only [`Self::finish`] ends the file; csv-core reads an empty input as
+    /// the end, so it is never handed one here).
     pub fn next(&mut self, input: &mut &[u8], batch: &mut RawBatch) -> Step {
+        self.read(input, batch, false)
+    }
+
+    fn read(&mut self, input: &mut &[u8], batch: &mut RawBatch, at_end: bool) -> Step {
         loop {
             if !self.in_record {
                 self.skip_line_breaks(input);
@@ -178,8 +214,12 @@ impl RecordReader {
                     return Step::NeedInput;
                 }
                 self.in_record = true;
+                self.record_start = self.consumed;
                 // csv-core counts `\n` from line 1; breaks between records are ours.
                 self.record_line = self.reader.line() + self.lines_between;
+            }
+            if input.is_empty() && !at_end {
+                return Step::NeedInput;
             }
             let chunk = *input;
             let (result, nin, nout, nend) = self.reader.read_record(
@@ -188,11 +228,12 @@ impl RecordReader {
                 &mut self.ends[self.field_count..],
             );
             *input = &chunk[nin..];
+            self.consumed += nin as u64;
             self.record_len += nout;
             self.field_count += nend;
             if result == ReadRecordResult::Record {
                 self.pending_cr = nin > 0 && chunk[nin - 1] == b'\r';
-                self.ended_by_eof = chunk.is_empty();
+                self.ended_by_eof = at_end;
                 return Step::Record;
             }
             // Only a record that runs to the end of the file can end inside
@@ -220,7 +261,7 @@ impl RecordReader {
             return Step::End;
         }
         let mut empty: &[u8] = &[];
-        self.next(&mut empty, batch)
+        self.read(&mut empty, batch, true)
     }
 
     /// The record [`Step::Record`] announced.
@@ -229,6 +270,28 @@ impl RecordReader {
             ends: &self.ends[..self.field_count],
             text: &batch.data[batch.used..batch.used + self.record_len],
             line: self.record_line,
+            start: self.record_start,
+        }
+    }
+
+    /// Counts `n` lines dropped before the reader's input (a prelude), so
+    /// record lines stay the file's lines.
+    pub fn skip_lines(&mut self, n: u64) {
+        self.lines_between += n;
+    }
+
+    /// Bytes consumed so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The line the next record will start on (1-based; line breaks inside
+    /// and between records counted).
+    pub fn next_line(&self) -> u64 {
+        if self.in_record {
+            self.record_line
+        } else {
+            self.reader.line() + self.lines_between + u64::from(self.pending_cr)
         }
     }
 
@@ -271,6 +334,7 @@ impl RecordReader {
             skipped += 1;
         }
         *input = &input[skipped..];
+        self.consumed += skipped as u64;
         if !input.is_empty() && self.pending_cr {
             self.lines_between += 1;
             self.pending_cr = false;
@@ -294,9 +358,11 @@ mod tests {
             reader.commit(batch, false);
         };
         for piece in text.as_bytes().chunks(chunk.max(1)) {
-            let mut input = piece;
-            while let Step::Record = reader.next(&mut input, &mut batch) {
-                on_record(&mut reader, &mut batch);
+            // An empty input between pieces changes nothing (it is not the end).
+            for mut input in [piece, &[][..]] {
+                while let Step::Record = reader.next(&mut input, &mut batch) {
+                    on_record(&mut reader, &mut batch);
+                }
             }
         }
         while let Step::Record = reader.finish(&mut batch) {
@@ -386,6 +452,31 @@ mod tests {
         assert_eq!(batch.rows(), 2);
         assert_eq!((batch.field(0, 0), batch.field(0, 1), batch.field(0, 2)), (&b"1"[..], &b""[..], &b""[..]));
         assert_eq!((batch.field(1, 0), batch.field(1, 2)), (&b"1"[..], &b"3"[..]));
+    }
+
+    #[test]
+    fn utf8_is_checked_per_field_not_joined() {
+        let check = |text: &[u8]| {
+            let mut reader = RecordReader::new(b',', Some(b'"'));
+            let mut batch = RawBatch::new(2);
+            let mut input = text;
+            while let Step::Record = reader.next(&mut input, &mut batch) {
+                reader.commit(&mut batch, true);
+            }
+            while let Step::Record = reader.finish(&mut batch) {
+                reader.commit(&mut batch, true);
+            }
+            batch.is_utf8()
+        };
+        assert!(check(b"a,b\n\xC3\xA9,\xE2\x82\xAC\n"));
+        assert!(check(b"plain,ascii\n"));
+        // Joined, these are "é" and "€": valid text, invalid fields.
+        assert!(!check(b"\xC3,\xA9\n"));
+        assert!(!check(b"x\xE2,\x82\xAC\n"));
+        assert!(!check(b"x\xE2\x82,\xACy\n"));
+        // Across rows too (the last field of one row, the first of the next).
+        assert!(!check(b"a,\xC3\n\xA9,b\n"));
+        assert!(!check(b"a,\xC3\n"));
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //! they happened on, and turned into sentences for the person who loaded the
 //! file.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How many lines are named per warning.
 const LINES_KEPT: usize = 5;
 
 /// A count of occurrences and the first lines they were on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub count: u64,
     pub lines: Vec<u64>,
@@ -45,6 +45,14 @@ pub enum WarningKind {
     UnclosedQuote,
     InvalidUtf8,
     UnparsedValues,
+    /// The encoding was a guess (no byte order mark, not UTF-8).
+    EncodingGuessed,
+    /// Bytes that are not text in the file's encoding.
+    Undecodable,
+    /// `#` lines before the header, skipped.
+    CommentLines,
+    /// The header again, mid-file (files joined together).
+    RepeatedHeader,
 }
 
 /// One warning as the caller sees it.
@@ -61,18 +69,65 @@ pub struct Warning {
     pub column: Option<String>,
 }
 
-/// Everything noted while loading one file.
-#[derive(Clone, Debug, Default)]
+/// Everything noted while loading one file (or one byte range of it: the
+/// logs of a file's ranges merge, in file order, into the file's log).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WarningLog {
     pub short_rows: Tally,
     pub long_rows: Tally,
     pub unclosed_quote_line: Option<u64>,
     pub invalid_utf8: Tally,
-    /// Per column index: values not readable as the forced type.
-    pub unparsed: Vec<(usize, &'static str, Tally)>,
+    /// Per column index: values not readable as the forced type (named).
+    pub unparsed: Vec<(usize, String, Tally)>,
+    /// The encoding the file was read in, when it was a guess.
+    #[serde(default)]
+    pub guessed_encoding: Option<String>,
+    /// Characters that could not be decoded (replaced by U+FFFD).
+    #[serde(default)]
+    pub undecodable: u64,
+    /// `#` comment lines skipped before the header (the file's first lines
+    /// after a `sep=` line, if any).
+    #[serde(default)]
+    pub comment_lines: Option<(u64, u64)>,
+    /// Records equal to the header after the header.
+    #[serde(default)]
+    pub repeated_header: Tally,
+    /// Those records were kept as rows.
+    #[serde(default)]
+    pub repeated_header_kept: bool,
 }
 
 impl WarningLog {
+    /// Adds the log of the next range of the file, whose lines are counted
+    /// from `line_offset + 1`.
+    pub fn merge(&mut self, other: WarningLog, line_offset: u64) {
+        let shift = |mut t: Tally| {
+            t.lines.iter_mut().for_each(|line| *line += line_offset);
+            t
+        };
+        self.short_rows.merge(shift(other.short_rows));
+        self.long_rows.merge(shift(other.long_rows));
+        self.invalid_utf8.merge(shift(other.invalid_utf8));
+        if self.guessed_encoding.is_none() {
+            self.guessed_encoding = other.guessed_encoding;
+        }
+        self.undecodable += other.undecodable;
+        self.comment_lines = self.comment_lines.or(other.comment_lines);
+        self.repeated_header.merge(shift(other.repeated_header));
+        self.repeated_header_kept |= other.repeated_header_kept;
+        // Only the range where the file ends can end inside quotes.
+        if let Some(line) = other.unclosed_quote_line {
+            self.unclosed_quote_line = Some(line + line_offset);
+        }
+        for (column, kind, tally) in other.unparsed {
+            match self.unparsed.iter_mut().find(|(c, _, _)| *c == column) {
+                Some((_, _, mine)) => mine.merge(shift(tally)),
+                None => self.unparsed.push((column, kind, shift(tally))),
+            }
+        }
+    }
+
     pub fn warnings(&self, names: &[String], expected_fields: usize) -> Vec<Warning> {
         let mut out = Vec::new();
         let plural = |n: u64, one: &str, many: &str| if n == 1 { one.to_string() } else { format!("{n} {many}") };
@@ -130,6 +185,61 @@ impl WarningLog {
                 column: None,
             });
         }
+        if let Some(encoding) = &self.guessed_encoding {
+            out.push(Warning {
+                kind: WarningKind::EncodingGuessed,
+                message: format!(
+                    "The file is not UTF-8 and has no byte order mark: it was read as {encoding}, a guess from its start. If the text looks wrong, choose its encoding."
+                ),
+                count: 1,
+                lines: Vec::new(),
+                column: None,
+            });
+        }
+        if self.undecodable > 0 {
+            let n = self.undecodable;
+            out.push(Warning {
+                kind: WarningKind::Undecodable,
+                message: format!(
+                    "{} not be decoded in the file's encoding and {} replaced with \u{FFFD}.",
+                    plural(n, "One character could", "characters could"),
+                    if n == 1 { "was" } else { "were" }
+                ),
+                count: n,
+                lines: Vec::new(),
+                column: None,
+            });
+        }
+        if let Some((first, last)) = self.comment_lines {
+            let n = last - first + 1;
+            let which = if n == 1 { format!("Line {first} starts") } else { format!("Lines {first}–{last} start") };
+            out.push(Warning {
+                kind: WarningKind::CommentLines,
+                message: format!("{which} with # before the header: skipped as comments."),
+                count: n,
+                lines: (first..=last).take(LINES_KEPT).collect(),
+                column: None,
+            });
+        }
+        if self.repeated_header.count > 0 {
+            let t = &self.repeated_header;
+            out.push(Warning {
+                kind: WarningKind::RepeatedHeader,
+                message: format!(
+                    "The header appears again (line {}), as in files joined together: {}.",
+                    t.lines_text(),
+                    match (self.repeated_header_kept, t.count) {
+                        (true, 1) => "that row was kept",
+                        (true, _) => "those rows were kept",
+                        (false, 1) => "that row was dropped",
+                        (false, _) => "those rows were dropped",
+                    }
+                ),
+                count: t.count,
+                lines: t.lines.clone(),
+                column: None,
+            });
+        }
         for (column, kind, t) in &self.unparsed {
             let name = &names[*column];
             out.push(Warning {
@@ -154,6 +264,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn logs_of_ranges_merge_in_file_order_with_their_line_offsets() {
+        let mut first = WarningLog::default();
+        first.short_rows.add(3);
+        first.unparsed.push((1, "integer".into(), Tally { count: 1, lines: vec![4] }));
+        let mut second = WarningLog::default();
+        second.short_rows.add(2);
+        second.long_rows.add(5);
+        second.unclosed_quote_line = Some(7);
+        second.unparsed.push((1, "integer".into(), Tally { count: 2, lines: vec![1, 2] }));
+        first.merge(second, 100);
+        assert_eq!(first.short_rows, Tally { count: 2, lines: vec![3, 102] });
+        assert_eq!(first.long_rows, Tally { count: 1, lines: vec![105] });
+        assert_eq!(first.unclosed_quote_line, Some(107));
+        assert_eq!(first.unparsed, [(1, "integer".to_string(), Tally { count: 3, lines: vec![4, 101, 102] })]);
+        // Through JSON, as logs cross between wasm instances.
+        let json = serde_json::to_string(&first).unwrap();
+        assert!(json.contains("\"shortRows\""), "{json}");
+        assert_eq!(serde_json::from_str::<WarningLog>(&json).unwrap(), first);
+    }
+
+    #[test]
     fn tallies_keep_the_first_five_lines() {
         let mut t = Tally::default();
         for line in 10..20 {
@@ -168,7 +299,7 @@ mod tests {
     fn messages_are_sentences() {
         let mut log = WarningLog::default();
         log.short_rows.add(7);
-        log.unparsed.push((1, "integer", Tally { count: 2, lines: vec![3, 9] }));
+        log.unparsed.push((1, "integer".into(), Tally { count: 2, lines: vec![3, 9] }));
         let w = log.warnings(&["a".into(), "b".into()], 2);
         assert_eq!(w[0].message, "One row had fewer than 2 fields and was padded with empty values (line 7).");
         assert_eq!(w[1].message, "Column \"b\": 2 values could not be read as integer and were left empty (line 3, 9).");

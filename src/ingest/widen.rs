@@ -47,6 +47,25 @@ pub fn to_storage(chunk: &ArrayRef, storage: &DataType) -> Result<ArrayRef> {
     })
 }
 
+/// Dates or timestamps with day and month swapped (see
+/// [`super::infer::swap_day_month`]); nulls stay nulls.
+pub fn swap_day_month(array: &ArrayRef) -> Result<ArrayRef> {
+    use super::infer::swap_day_month as swap;
+    Ok(match array.data_type() {
+        DataType::Date32 => Arc::new(array.as_primitive::<Date32Type>().unary::<_, Date32Type>(swap)),
+        DataType::Timestamp(_, zone) => Arc::new(
+            array
+                .as_primitive::<TimestampMicrosecondType>()
+                .unary::<_, TimestampMicrosecondType>(|micros| {
+                    let days = micros.div_euclid(MICROS_PER_DAY);
+                    swap(days as i32) as i64 * MICROS_PER_DAY + micros.rem_euclid(MICROS_PER_DAY)
+                })
+                .with_timezone_opt(zone.clone()),
+        ),
+        _ => array.clone(),
+    })
+}
+
 /// Any integer array as i64 values.
 pub fn as_int64(array: &dyn Array) -> Int64Array {
     match array.data_type() {

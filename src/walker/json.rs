@@ -7,13 +7,10 @@
 //! Walker's raw views ask for whole pages of rows, and this is the one copy
 //! they cost before `JSON.parse` on the JS side.
 
-use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, BooleanArray, StringArray};
 
 use super::Frame;
-use crate::rows::{cell, Cell};
-
-/// Largest integer a JS number holds exactly.
-const MAX_SAFE_JS_INTEGER: u64 = (1 << 53) - 1;
 
 /// The largest answer built: a bigger one would be copied into a JS string
 /// and parsed into objects on the page, which can exhaust the tab's memory
@@ -40,26 +37,58 @@ pub fn rows_checked(frame: &Frame, offset: usize, len: usize, max_bytes: usize) 
     Ok(rows(frame, offset, len))
 }
 
-/// Rows `offset .. offset + len` of `frame`.
+/// One shown field: its key, values, bins and companions.
+struct Shown<'a> {
+    key: String,
+    column: &'a dyn Array,
+    bin: Option<super::Bin>,
+    /// Rows where the field is absent (its key left out).
+    absent: Option<&'a BooleanArray>,
+    /// The values as JSON text, written instead of `column`'s.
+    json: Option<&'a StringArray>,
+}
+
+/// Rows `offset .. offset + len` of `frame`. Hidden columns are not shown;
+/// a field's companions ([`super::absent_name`], [`super::json_name`]) leave
+/// its key out or give its JSON.
 pub fn rows(frame: &Frame, offset: usize, len: usize) -> String {
     let schema = frame.batch.schema();
-    let keys: Vec<String> = schema.fields().iter().map(|f| quoted(f.name())).collect();
-    let bins: Vec<Option<super::Bin>> = schema.fields().iter().map(|f| frame.bins.get(f.name()).copied()).collect();
-    let columns = frame.batch.columns();
-    let mut out = String::with_capacity(len * (keys.len() * 16 + 2) + 2);
+    let companion = |name: String| frame.batch.column_by_name(&name);
+    let shown: Vec<Shown> = schema
+        .fields()
+        .iter()
+        .zip(frame.batch.columns())
+        .filter(|(f, _)| !super::is_hidden(f.name()))
+        .map(|(f, column)| Shown {
+            key: quoted(f.name()),
+            column: column.as_ref(),
+            bin: frame.bins.get(f.name()).copied(),
+            absent: companion(super::absent_name(f.name())).and_then(|c| c.as_boolean_opt()),
+            json: companion(super::json_name(f.name())).and_then(|c| c.as_string_opt::<i32>()),
+        })
+        .collect();
+    let mut out = String::with_capacity(len * (shown.len() * 16 + 2) + 2);
     out.push('[');
     for row in offset..offset + len {
         if row > offset {
             out.push(',');
         }
         out.push('{');
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for field in &shown {
+            if field.absent.is_some_and(|a| a.is_valid(row) && a.value(row)) {
+                continue;
+            }
+            if !first {
                 out.push(',');
             }
-            out.push_str(&keys[i]);
+            first = false;
+            out.push_str(&field.key);
             out.push(':');
-            write_value(column.as_ref(), row, bins[i], &mut out);
+            match field.json {
+                Some(json) if json.is_valid(row) => out.push_str(json.value(row)),
+                _ => write_value(field.column, row, field.bin, &mut out),
+            }
         }
         out.push('}');
     }
@@ -67,101 +96,7 @@ pub fn rows(frame: &Frame, offset: usize, len: usize) -> String {
     out
 }
 
-fn write_value(array: &dyn Array, row: usize, bin: Option<super::Bin>, out: &mut String) {
-    match cell(array, row) {
-        Cell::Null => out.push_str("null"),
-        Cell::Integer(i) if bin.is_some() => {
-            let (lo, hi) = bin.expect("checked").bounds(i);
-            out.push('[');
-            write_json_number(lo, out);
-            out.push(',');
-            write_json_number(hi, out);
-            out.push(']');
-        }
-        Cell::Boolean(b) => out.push_str(if b { "true" } else { "false" }),
-        Cell::Integer(i) if i.unsigned_abs() <= MAX_SAFE_JS_INTEGER => out.push_str(&i.to_string()),
-        Cell::Integer(i) => {
-            out.push('"');
-            out.push_str(&i.to_string());
-            out.push('"');
-        }
-        Cell::Float(f) => write_json_number(f, out),
-        Cell::Text(t) => out.push_str(&quoted(t)),
-        Cell::Date(d) => {
-            out.push('"');
-            crate::format::format_date(d, out);
-            out.push('"');
-        }
-        Cell::Timestamp { micros, zoned } => {
-            out.push('"');
-            crate::format::format_timestamp(micros, zoned, out);
-            out.push('"');
-        }
-    }
-}
-
-/// The text form of a value (numbers as JavaScript writes them, bins as
-/// `lo,hi` like `String([lo, hi])`) appended to `out`; false for a null.
-pub fn cell_text(array: &dyn Array, row: usize, bin: Option<super::Bin>, out: &mut String) -> bool {
-    match (bin, cell(array, row)) {
-        (_, Cell::Null) => return false,
-        (Some(b), Cell::Integer(i)) => {
-            let (lo, hi) = b.bounds(i);
-            write_number(lo, out);
-            out.push(',');
-            write_number(hi, out);
-        }
-        (_, Cell::Integer(i)) => out.push_str(&i.to_string()),
-        (_, Cell::Float(f)) => write_number(f, out),
-        (_, Cell::Boolean(b)) => out.push_str(if b { "true" } else { "false" }),
-        (_, Cell::Text(t)) => out.push_str(t),
-        (_, Cell::Date(d)) => crate::format::format_date(d, out),
-        (_, Cell::Timestamp { micros, zoned }) => crate::format::format_timestamp(micros, zoned, out),
-    }
-    true
-}
-
-/// A number as JSON (`null` when not finite).
-pub fn write_json_number(v: f64, out: &mut String) {
-    if v.is_finite() {
-        write_number(v, out);
-    } else {
-        out.push_str("null");
-    }
-}
-
-/// A number as JavaScript's `String(n)` writes it, near enough for matching
-/// text: integral values without `.0`, shortest round-trip digits.
-pub fn write_number(v: f64, out: &mut String) {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e21 {
-        use std::fmt::Write;
-        let _ = write!(out, "{}", v as i128);
-    } else {
-        crate::format::format_float(v, out);
-    }
-}
-
-/// `text` as a JSON string literal.
-pub fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                use std::fmt::Write;
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::kernels::text::{quoted, write_json_number, write_number, write_value, write_text as cell_text};
 
 #[cfg(test)]
 mod tests {

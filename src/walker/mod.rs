@@ -16,7 +16,6 @@
 //! - [`sql`]: the SQL expression subset of computed fields;
 //! - [`view`]: aggregate, raw, fold and bin views;
 //! - [`order`]: the sort step;
-//! - [`time`]: instants and wall clocks with JavaScript's offsets;
 //! - [`json`]: the rows out.
 
 pub mod filter;
@@ -24,15 +23,16 @@ pub mod json;
 pub mod order;
 pub mod payload;
 pub mod sql;
-pub mod time;
 pub mod transform;
 pub mod view;
+
+pub use crate::kernels::bins::Bin;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{Field, Schema};
 
 use crate::error::{QuiverError, Result};
 use payload::{Payload, Step};
@@ -53,30 +53,12 @@ impl Default for Env {
     }
 }
 
-/// A numeric bin column holds bin indices; its values are `[lo, hi]` with
-/// `lo = index × step + min` and `hi = (index + 1) × step + min`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Bin {
-    pub min: f64,
-    pub step: f64,
-}
-
-impl Bin {
-    pub fn bounds(self, index: i64) -> (f64, f64) {
-        (index as f64 * self.step + self.min, (index + 1) as f64 * self.step + self.min)
-    }
-
-    /// The index of a bin given by its lower bound.
-    pub fn index_of(self, lo: f64) -> Option<i64> {
-        if self.step == 0.0 {
-            return (lo == self.min).then_some(0);
-        }
-        let index = ((lo - self.min) / self.step).round();
-        index.is_finite().then_some(index as i64)
-    }
-}
-
 /// The data between steps: a batch, and which of its columns are bins.
+///
+/// A field may have hidden companion columns ([`absent_name`],
+/// [`json_name`]) in the same batch: they travel with the rows through
+/// filters, sorts and folds like any column, are never shown, and change how
+/// the field is written out.
 #[derive(Clone, Debug)]
 pub struct Frame {
     pub batch: RecordBatch,
@@ -95,7 +77,8 @@ impl Frame {
     /// The column named `name` (a Graphic Walker `fid`).
     pub fn column(&self, name: &str) -> Result<&ArrayRef> {
         self.batch.column_by_name(name).ok_or_else(|| {
-            let known: Vec<String> = self.batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let known: Vec<String> =
+                self.batch.schema().fields().iter().map(|f| f.name().clone()).filter(|n| !is_hidden(n)).collect();
             QuiverError::InvalidQuery(format!(
                 "there is no field \"{name}\" at this step (fields: {})",
                 if known.is_empty() { "none".to_string() } else { known.join(", ") }
@@ -105,17 +88,24 @@ impl Frame {
 
     /// Sets column `name` (replacing one of that name in place, as Graphic
     /// Walker's `{...row, [as]: value}` does); `bin` marks it as bins.
+    /// The field's companions go: the new values are on every row, as they are.
     pub fn set_column(&mut self, name: &str, values: ArrayRef, bin: Option<Bin>) -> Result<()> {
         let schema = self.batch.schema();
-        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        let mut columns = self.batch.columns().to_vec();
+        let companions = [absent_name(name), json_name(name)];
+        let (mut fields, mut columns): (Vec<Field>, Vec<ArrayRef>) = schema
+            .fields()
+            .iter()
+            .zip(self.batch.columns())
+            .filter(|(f, _)| !companions.contains(f.name()))
+            .map(|(f, c)| (f.as_ref().clone(), c.clone()))
+            .unzip();
         let field = Field::new(name, values.data_type().clone(), true);
-        match schema.index_of(name) {
-            Ok(i) => {
+        match fields.iter().position(|f| f.name() == name) {
+            Some(i) => {
                 fields[i] = field;
                 columns[i] = values;
             }
-            Err(_) => {
+            None => {
                 fields.push(field);
                 columns.push(values);
             }
@@ -128,7 +118,7 @@ impl Frame {
         Ok(())
     }
 
-    /// Only the columns `names`, in that order.
+    /// Only the columns `names`, in that order (with their companions).
     pub fn select(&self, names: &[String]) -> Result<Frame> {
         let mut fields = Vec::with_capacity(names.len());
         let mut columns = Vec::with_capacity(names.len());
@@ -136,10 +126,37 @@ impl Frame {
             let column = self.column(name)?;
             fields.push(Field::new(name, column.data_type().clone(), true));
             columns.push(column.clone());
+            for companion in [absent_name(name), json_name(name)] {
+                if let Some(column) = self.batch.column_by_name(&companion) {
+                    fields.push(Field::new(&companion, column.data_type().clone(), true));
+                    columns.push(column.clone());
+                }
+            }
         }
         let bins = self.bins.iter().filter(|(k, _)| names.contains(k)).map(|(k, v)| (k.clone(), *v)).collect();
         Ok(Frame { batch: batch(fields, columns, self.num_rows())?, bins })
     }
+}
+
+/// The hidden companion of `field` saying on which rows the field is absent
+/// (Boolean, true = absent): Graphic Walker's `fold` deletes the folded
+/// field from its own copies of a row, so the JSON leaves the key out there.
+/// Later steps read an absent value as null.
+pub fn absent_name(field: &str) -> String {
+    format!("\u{1}absent\u{1}{field}")
+}
+
+/// The hidden companion of `field` holding each value as JSON text, written
+/// instead of the column's own value: a fold of fields of differing types
+/// keeps each value's own type in the answer (numbers stay numbers), while
+/// the column itself holds their text for later steps.
+pub fn json_name(field: &str) -> String {
+    format!("\u{1}json\u{1}{field}")
+}
+
+/// Whether a column is a hidden companion (or working column), never shown.
+pub fn is_hidden(name: &str) -> bool {
+    name.starts_with('\u{1}')
 }
 
 /// A batch from fields and columns, with an explicit row count (so a batch
@@ -163,10 +180,14 @@ pub(crate) fn with_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> 
 
 /// A text column as plain (not dictionary-encoded) strings.
 pub(crate) fn plain_text(array: &ArrayRef) -> Result<ArrayRef> {
-    match array.data_type() {
-        DataType::Dictionary(_, _) => crate::arrays::decode_dictionary(array.as_ref()),
-        _ => Ok(array.clone()),
-    }
+    crate::kernels::kind::plain_text(array)
+}
+
+/// The instants of a column (see [`crate::kernels::time::instants`]), or an
+/// error naming it when it holds no times.
+pub(crate) fn instants(array: &ArrayRef, name: &str, reading: crate::kernels::time::Reading) -> Result<arrow_array::Int64Array> {
+    crate::kernels::time::instants(array, reading)
+        .ok_or_else(|| QuiverError::InvalidQuery(format!("\"{name}\" holds {} values, which are not times", array.data_type())))
 }
 
 /// Runs every step of `payload` on `table`; the frame before `offset` /

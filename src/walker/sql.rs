@@ -5,7 +5,8 @@
 //! The subset is what Graphic Walker's own evaluator runs: field references
 //! (unquoted names are case-folded to lower case as in PostgreSQL, `"quoted"`
 //! names kept), numbers, `'text'`, `true` / `false` / `null`, unary `+ - NOT`,
-//! `* / %`, `+ -`, `~ ~* !~ !~*` (regular expressions), comparisons
+//! `* / %`, `+ -`, `~ ~* !~ !~*` (JavaScript regular expressions, computed
+//! by the walker: [`Match`]), comparisons
 //! `= != <> < <= > >=`, `AND`, `OR`, `CASE WHEN … THEN … [ELSE …] END`, and
 //! the aggregate calls `sum mean avg median stdev variance max min count
 //! distinctCount` (over the whole data in a transform, over each group in an
@@ -368,17 +369,39 @@ pub fn references(sql: &Sql, out: &mut Vec<String>) {
     }
 }
 
+/// A regular-expression match (`~`, `~*`, `!~`, `!~*`): JavaScript's
+/// `new RegExp(pattern[, 'i']).test(text)`, which Quiver's expressions do not
+/// compute; the walker does ([`super::transform::match_column`]) and the tree reads the result
+/// as a column.
+#[derive(Clone, Debug)]
+pub struct Match {
+    pub text: Expr,
+    pub pattern: Expr,
+    pub ignore_case: bool,
+    pub negated: bool,
+    /// Inside an aggregate call's argument: computed on the rows (before
+    /// aggregating), else on the rows the whole expression is evaluated on.
+    pub in_aggregate: bool,
+}
+
+/// What [`to_expr`] hands back to its caller: aggregate calls and matches.
+pub struct Hooks<'a> {
+    /// An aggregate call (function, argument) → the expression reading its result.
+    pub aggregate: &'a mut dyn FnMut(&str, Expr) -> Result<Expr>,
+    /// A match → the expression reading its result.
+    pub matches: &'a mut dyn FnMut(Match) -> Result<Expr>,
+}
+
 /// Converts to Quiver's expression tree. `resolve` maps a field name to a
-/// column (names are matched exactly, then ignoring case); `aggregate`
-/// turns an aggregate call (function, argument) into an expression.
-pub fn to_expr(
-    sql: &Sql,
-    text: &str,
-    resolve: &dyn Fn(&str) -> Option<String>,
-    aggregate: &mut dyn FnMut(&str, Expr) -> Result<Expr>,
-) -> Result<Expr> {
-    let convert = |s: &Sql, aggregate: &mut dyn FnMut(&str, Expr) -> Result<Expr>| to_expr(s, text, resolve, aggregate);
+/// column (names are matched exactly, then ignoring case); `hooks` turn
+/// aggregate calls and regular-expression matches into expressions.
+pub fn to_expr(sql: &Sql, text: &str, resolve: &dyn Fn(&str) -> Option<String>, hooks: &mut Hooks) -> Result<Expr> {
+    convert(sql, text, resolve, hooks, false)
+}
+
+fn convert(sql: &Sql, text: &str, resolve: &dyn Fn(&str) -> Option<String>, hooks: &mut Hooks, in_aggregate: bool) -> Result<Expr> {
     let call = |op: &str, args: Vec<Expr>| Expr::Call { op: op.to_string(), args };
+    let convert = |s: &Sql, hooks: &mut Hooks| convert(s, text, resolve, hooks, in_aggregate);
     Ok(match sql {
         Sql::Ref(name) if name == "*" => return Err(error(text, "`*` only works inside count(*)")),
         Sql::Ref(name) => match resolve(name) {
@@ -389,11 +412,21 @@ pub fn to_expr(
         Sql::Text(s) => Expr::Literal { value: Value::String(s.clone()) },
         Sql::Bool(b) => Expr::Literal { value: Value::Bool(*b) },
         Sql::Null => Expr::Literal { value: Value::Null },
-        Sql::Unary { op: "plus", operand } => convert(operand, aggregate)?,
-        Sql::Unary { op, operand } => call(op, vec![convert(operand, aggregate)?]),
-        Sql::Binary { op, left, right } => call(op, vec![convert(left, aggregate)?, convert(right, aggregate)?]),
+        Sql::Unary { op: "plus", operand } => convert(operand, hooks)?,
+        Sql::Unary { op, operand } => call(op, vec![convert(operand, hooks)?]),
+        Sql::Binary { op: op @ ("~" | "~*" | "!~" | "!~*"), left, right } => {
+            let m = Match {
+                text: convert(left, hooks)?,
+                pattern: convert(right, hooks)?,
+                ignore_case: op.ends_with('*'),
+                negated: op.starts_with('!'),
+                in_aggregate,
+            };
+            (hooks.matches)(m)?
+        }
+        Sql::Binary { op, left, right } => call(op, vec![convert(left, hooks)?, convert(right, hooks)?]),
         Sql::IsNull { operand, negated } => {
-            let test = call("isNull", vec![convert(operand, aggregate)?]);
+            let test = call("isNull", vec![convert(operand, hooks)?]);
             if *negated {
                 call("not", vec![test])
             } else {
@@ -403,9 +436,9 @@ pub fn to_expr(
         Sql::Case { whens, otherwise } => Expr::Case {
             case: whens
                 .iter()
-                .map(|(w, t)| Ok(When { when: convert(w, aggregate)?, then: convert(t, aggregate)? }))
+                .map(|(w, t)| Ok(When { when: convert(w, hooks)?, then: convert(t, hooks)? }))
                 .collect::<Result<_>>()?,
-            otherwise: otherwise.as_ref().map(|o| convert(o, aggregate).map(Box::new)).transpose()?,
+            otherwise: otherwise.as_ref().map(|o| convert(o, hooks).map(Box::new)).transpose()?,
         },
         Sql::Call { name, args } if AGGREGATES.contains(&name.as_str()) => {
             let [arg] = args.as_slice() else {
@@ -413,12 +446,16 @@ pub fn to_expr(
             };
             let arg = match arg {
                 Sql::Ref(star) if star == "*" => Expr::Literal { value: Value::from(1) },
-                other => convert(other, &mut |_, _| Err(error(text, "an aggregate cannot contain another aggregate")))?,
+                other => {
+                    let mut nested = |_: &str, _: Expr| Err(error(text, "an aggregate cannot contain another aggregate"));
+                    let mut inner = Hooks { aggregate: &mut nested, matches: &mut *hooks.matches };
+                    self::convert(other, text, resolve, &mut inner, true)?
+                }
             };
-            aggregate(name, arg)?
+            (hooks.aggregate)(name, arg)?
         }
         Sql::Call { name, args } => {
-            let args = args.iter().map(|a| convert(a, aggregate)).collect::<Result<Vec<_>>>()?;
+            let args = args.iter().map(|a| convert(a, hooks)).collect::<Result<Vec<_>>>()?;
             call(name, args)
         }
     })

@@ -20,6 +20,7 @@
 //! counts as 0 in `bin` and `binCount`, limits included, so every row has a
 //! bin; the log of a null (or of 0) is null.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch};
@@ -27,12 +28,12 @@ use serde_json::Value;
 
 use super::payload::{Expression, Param};
 use super::sql;
-use super::time::{self, Drill, Feature, Reading};
 use super::{Bin, Env, Frame};
 use crate::error::{QuiverError, Result};
-use crate::query::domain::{self, Kind};
+use crate::kernels::regexp::JsRegex;
+use crate::kernels::time::{self, Drill, Feature, Reading};
+use crate::kernels::{kind, ColumnKind, Selection};
 use crate::query::expr::{self, Expr};
-use crate::query::group::{aggregate_rows, RowSet};
 use crate::query::spec::{Aggregate, AggregateOp, AggregateSpec};
 
 /// Adds the column `exp` computes (and those of nested expressions) to `frame`.
@@ -77,15 +78,18 @@ pub fn apply(frame: &mut Frame, exp: &Expression, env: &Env) -> Result<()> {
             let level = exp.value().and_then(Value::as_str).unwrap_or_default();
             let reading = Reading::in_zone(exp.offset().unwrap_or(env.local_offset));
             let display = exp.display_offset().unwrap_or(env.local_offset);
-            let instants = time::instants(array, name, reading)?;
-            let (of, by_day): (Box<dyn Fn(i64) -> i64>, bool) = if exp.op == "dateTimeDrill" {
+            let instants = super::instants(array, name, reading)?;
+            let (of, by_day): (Box<dyn Fn(i64) -> Option<i64>>, bool) = if exp.op == "dateTimeDrill" {
                 let drill = Drill::parse(level).ok_or_else(|| unknown_level("drill", level))?;
                 (Box::new(move |v| drill.start(v, display)), !matches!(drill, Drill::Hour | Drill::Minute | Drill::Second))
             } else {
                 let feature = Feature::parse(level).ok_or_else(|| unknown_level("feature", level))?;
                 (Box::new(move |v| feature.of(v, display)), !matches!(feature, Feature::Hour | Feature::Minute | Feature::Second))
             };
-            let values = per_instant(&instants, display, by_day, of);
+            // Graphic Walker first reads each value in the `offset` zone: a
+            // JavaScript date must hold that wall clock too.
+            let parse_offset = reading.offset;
+            let values = per_instant(&instants, display, by_day, move |v| time::wall_ms(v, parse_offset).and_then(|_| of(v)));
             frame.set_column(&exp.name, Arc::new(values), None)
         }
         "expr" => {
@@ -108,31 +112,34 @@ pub fn apply(frame: &mut Frame, exp: &Expression, env: &Env) -> Result<()> {
 /// day: files are often in time order, and the calendar arithmetic is the
 /// cost here (measured: a month drill of a million timestamps in time order
 /// from 28 ms to a few).
-fn per_instant(instants: &Int64Array, display: i32, by_day: bool, of: Box<dyn Fn(i64) -> i64>) -> Int64Array {
-    let shift = display as i64 * time::MS_PER_MINUTE;
-    let (mut last_day, mut last) = (i64::MIN, 0);
-    let values: Vec<i64> = instants
-        .values()
+/// A null instant stays null, and so does one whose answer is `None`.
+fn per_instant(instants: &Int64Array, display: i32, by_day: bool, of: impl Fn(i64) -> Option<i64>) -> Int64Array {
+    let (mut last_day, mut last) = (None, None);
+    instants
         .iter()
-        .map(|&v| {
+        .map(|v| {
+            let v = v?;
             if !by_day {
                 return of(v);
             }
-            let day = (v - shift).div_euclid(time::MS_PER_DAY);
-            if day != last_day {
+            // Days beyond a JavaScript date are never memoised (`of` says None).
+            let day = time::wall_ms(v, display).map(|ms| ms.div_euclid(time::MS_PER_DAY));
+            if day.is_none() || day != last_day {
                 (last_day, last) = (day, of(v));
             }
             last
         })
-        .collect();
-    Int64Array::new(values.into(), instants.nulls().cloned())
+        .collect()
 }
 
 fn unknown_level(what: &str, level: &str) -> QuiverError {
     QuiverError::InvalidQuery(format!("\"{level}\" is not a date/time {what} level"))
 }
 
-fn bin_count(num: Option<f64>) -> Result<usize> {
+/// A bin count as Graphic Walker's `bin` transform and bin view send it
+/// (10 when absent): 1 to 1,000,000 (more bins than that cannot be drawn,
+/// and a count beyond 2^53 cannot even number its bins).
+pub(crate) fn bin_count(num: Option<f64>) -> Result<usize> {
     let n = num.unwrap_or(10.0);
     if (1.0..=1e6).contains(&n) {
         Ok(n as usize)
@@ -143,51 +150,24 @@ fn bin_count(num: Option<f64>) -> Result<usize> {
 
 /// A column's values as numbers (times as epoch ms).
 fn numbers(array: &ArrayRef, name: &str, op: &str) -> Result<Float64Array> {
-    match Kind::of(array.data_type()) {
-        Kind::Integer | Kind::Float => Ok(domain::floats(array)),
-        Kind::Time => Ok(domain::micros(array).unary(|m| (m / 1000) as f64)),
-        kind => Err(QuiverError::InvalidQuery(format!("`{op}` needs numbers, but \"{name}\" holds {} values", kind.name()))),
+    match kind::kind(array.as_ref()) {
+        ColumnKind::Integer | ColumnKind::Float => Ok(kind::floats(array.as_ref())),
+        ColumnKind::Date | ColumnKind::Timestamp => Ok(kind::micros(array.as_ref()).unary(|m| (m / 1000) as f64)),
+        other => Err(QuiverError::InvalidQuery(format!("`{op}` needs numbers, but \"{name}\" holds {} values", other.name()))),
     }
 }
 
-/// Equal-width bins: (bin index per value, the bins).
+/// Graphic Walker's equal-width bins (a null counts as 0): (bin index per
+/// value, the bins).
 pub fn bins(values: &Float64Array, count: usize) -> (Int64Array, Bin) {
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.iter().map(|v| v.unwrap_or(0.0)).filter(|v| v.is_finite()) {
-        min = min.min(v);
-        max = max.max(v);
-    }
-    if min > max {
-        return (Int64Array::from(vec![None; values.len()]), Bin { min: 0.0, step: 0.0 });
-    }
-    let step = (max - min) / count as f64;
-    let indices = values
-        .iter()
-        .map(|v| {
-            let v = v.unwrap_or(0.0);
-            if v.is_infinite() {
-                return None;
-            }
-            let index = ((v - min) / step).floor();
-            // All values equal (step 0) gives NaN: Graphic Walker's bin 0.
-            let index = if index.is_nan() { 0 } else { index as i64 };
-            Some(if index == count as i64 { index - 1 } else { index })
-        })
-        .collect();
-    (indices, Bin { min, step })
+    let zeroed: Float64Array = values.iter().map(|v| Some(v.unwrap_or(0.0))).collect();
+    let domain = crate::kernels::bins::finite_domain(&zeroed, &Selection::All(zeroed.len()));
+    crate::kernels::bins::js_equal_width(&zeroed, count, domain)
 }
 
 /// Equal-count bins numbered 1..=count by each value's rank (ties in row order).
 fn bins_by_rank(values: &Float64Array, count: usize) -> Int64Array {
-    let mut order: Vec<(f64, usize)> = values.iter().enumerate().map(|(i, v)| (v.unwrap_or(0.0), i)).collect();
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let group_size = order.len() as f64 / count as f64;
-    let mut out = vec![None; values.len()];
-    for (rank, (_, row)) in order.into_iter().enumerate() {
-        let index = ((rank as f64 / group_size).floor() as usize).min(count - 1);
-        out[row] = Some(index as i64 + 1);
-    }
-    Int64Array::from(out)
+    crate::kernels::bins::by_rank(values, &Selection::All(values.len()), count)
 }
 
 /// Names a SQL text refers to, matched to the batch's columns: exactly, else
@@ -227,26 +207,86 @@ pub fn evaluate_sql(batch: &RecordBatch, text: &str) -> Result<ArrayRef> {
     let parsed = sql::parse(text)?;
     let resolve = resolver(batch);
     let mut calls: Vec<(AggregateOp, Expr)> = Vec::new();
-    let tree = sql::to_expr(&parsed, text, &resolve, &mut |name, arg| {
-        let op = sql_aggregate(name).ok_or_else(|| QuiverError::InvalidQuery(format!("unknown aggregate {name}()")))?;
-        calls.push((op, arg));
-        Ok(Expr::Column { column: temp_name(calls.len() - 1) })
+    let mut matches = Matches::default();
+    let tree = sql::to_expr(&parsed, text, &resolve, &mut sql::Hooks {
+        aggregate: &mut |name, arg| {
+            let op = sql_aggregate(name).ok_or_else(|| QuiverError::InvalidQuery(format!("unknown aggregate {name}()")))?;
+            calls.push((op, arg));
+            Ok(Expr::Column { column: temp_name(calls.len() - 1) })
+        },
+        matches: &mut |m| Ok(matches.add(m)),
     })?;
-    let mut work = batch.clone();
+    // Matches inside aggregate calls are on the rows, before aggregating.
+    let rows = matches.computed(batch, true)?;
+    let mut work = rows.clone();
     if !calls.is_empty() {
         // Each aggregate over all rows, as a constant column.
-        let scalars = aggregate_calls(batch, &calls, &[])?;
+        let scalars = aggregate_calls(&rows, &calls, &[])?;
         for (i, scalar) in scalars.columns().iter().enumerate() {
             let constant = if scalar.is_empty() {
                 arrow_array::new_null_array(scalar.data_type(), batch.num_rows())
             } else {
                 let zeros = arrow_array::UInt32Array::from(vec![0u32; batch.num_rows()]);
-                crate::arrays::take(scalar.as_ref(), &zeros)?
+                crate::kernels::select::take(scalar.as_ref(), &zeros)?
             };
             work = super::with_column(&work, &temp_name(i), constant)?;
         }
     }
+    let work = matches.computed(&work, false)?;
     Ok(expr::evaluate(&tree, &work)?.into_array())
+}
+
+/// The regular-expression matches of a SQL expression ([`sql::Match`]),
+/// each read by the tree as a working column.
+#[derive(Default)]
+pub struct Matches {
+    list: Vec<sql::Match>,
+}
+
+impl Matches {
+    /// Keeps `m`; the expression reading its result.
+    pub fn add(&mut self, m: sql::Match) -> Expr {
+        self.list.push(m);
+        Expr::Column { column: format!("\u{1}match{}", self.list.len() - 1) }
+    }
+
+    /// `batch` with the columns of the matches inside aggregate calls
+    /// (`in_aggregate`) or of the others.
+    pub fn computed(&self, batch: &RecordBatch, in_aggregate: bool) -> Result<RecordBatch> {
+        let mut work = batch.clone();
+        for (i, m) in self.list.iter().enumerate().filter(|(_, m)| m.in_aggregate == in_aggregate) {
+            let values = match_column(&work, m)?;
+            work = super::with_column(&work, &format!("\u{1}match{i}"), values)?;
+        }
+        Ok(work)
+    }
+}
+
+/// `new RegExp(pattern[, 'i']).test(text)` on every row (text and pattern
+/// as JavaScript writes them, numbers included); null when either is null.
+/// A pattern JavaScript rejects is an error, as Graphic Walker's evaluator
+/// throws.
+pub fn match_column(batch: &RecordBatch, m: &sql::Match) -> Result<ArrayRef> {
+    let texts = expr::evaluate(&m.text, batch)?.into_array();
+    let patterns = expr::evaluate(&m.pattern, batch)?.into_array();
+    let mut compiled: HashMap<String, JsRegex> = HashMap::new();
+    let (mut text, mut pattern) = (String::new(), String::new());
+    let mut out = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        text.clear();
+        pattern.clear();
+        if !super::json::cell_text(texts.as_ref(), row, None, &mut text) || !super::json::cell_text(patterns.as_ref(), row, None, &mut pattern) {
+            out.push(None);
+            continue;
+        }
+        if !compiled.contains_key(&pattern) {
+            let regex = JsRegex::new(&pattern, m.ignore_case)
+                .map_err(|e| QuiverError::InvalidQuery(format!("in a SQL expression, /{pattern}/: {e}")))?;
+            compiled.insert(pattern.clone(), regex);
+        }
+        out.push(Some(compiled[&pattern].test(&text) != m.negated));
+    }
+    Ok(Arc::new(arrow_array::BooleanArray::from(out)))
 }
 
 /// The name of the temporary column holding aggregate call `i`.
@@ -257,11 +297,11 @@ pub fn temp_name(i: usize) -> String {
 /// Aggregate calls (operator, argument) over `batch` grouped by `group_by`:
 /// a batch of the keys, then one column per call named [`temp_name`].
 pub fn aggregate_calls(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String]) -> Result<RecordBatch> {
-    aggregate_calls_on(batch, calls, group_by, RowSet::All(batch.num_rows()))
+    aggregate_calls_on(batch, calls, group_by, Selection::All(batch.num_rows()))
 }
 
 /// [`aggregate_calls`] over `rows` of `batch` only.
-pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String], rows: RowSet) -> Result<RecordBatch> {
+pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String], rows: Selection) -> Result<RecordBatch> {
     let mut work = batch.clone();
     let mut aggregates = Vec::with_capacity(calls.len());
     for (i, (op, arg)) in calls.iter().enumerate() {
@@ -288,7 +328,10 @@ pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], gr
         offset: 0,
         limit: None,
     };
-    Ok(aggregate_rows(&work, &spec, rows)?.batch)
+    let ops = crate::api::aggregate_ops(&spec)?;
+    let frame = crate::plan::execute::Frame { batch: work, rows };
+    let (frame, _) = crate::plan::execute::run_ops(frame, &ops, crate::plan::Rewrites::ALL)?;
+    frame.materialise()
 }
 
 #[cfg(test)]
@@ -311,13 +354,13 @@ mod tests {
         apply(&mut f, &exp(r#"{"op": "bin", "as": "b", "num": 5, "params": [{"type": "field", "value": "price"}]}"#), &Env::default())
             .unwrap();
         let bin = f.bins["b"];
-        let idx = domain::integers(f.column("b").unwrap());
+        let idx = kind::integers(f.column("b").unwrap().as_ref());
         // The null counts as 0: bins of 2.2 from 0.
         assert_eq!((bin.min, bin.step), (0.0, 2.2));
         assert_eq!(idx.iter().collect::<Vec<_>>(), [Some(0), Some(2), Some(0), Some(4), Some(1)]);
         apply(&mut f, &exp(r#"{"op": "binCount", "as": "r", "num": 2, "params": [{"type": "field", "value": "price"}]}"#), &Env::default())
             .unwrap();
-        let ranks = domain::integers(f.column("r").unwrap());
+        let ranks = kind::integers(f.column("r").unwrap().as_ref());
         assert_eq!(ranks.iter().collect::<Vec<_>>(), [Some(1), Some(2), Some(1), Some(2), Some(1)]);
     }
 
@@ -330,7 +373,7 @@ mod tests {
             &Env::default(),
         )
         .unwrap();
-        let share = domain::floats(f.column("share").unwrap());
+        let share = kind::floats(f.column("share").unwrap().as_ref());
         assert_eq!(share.value(1), 0.25);
         assert!(share.is_null(2));
         let err = apply(&mut f, &exp(r#"{"op": "paint", "as": "p", "params": []}"#), &Env::default()).unwrap_err();

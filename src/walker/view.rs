@@ -10,8 +10,8 @@
 //!   A measure with a `format` is of a temporal field: its values are
 //!   instants (epoch ms). No rows in, no rows out.
 //! - `raw`: the listed fields (all for none or `*`).
-//! - `fold`: each row once per folded field, that field replaced by a key
-//!   column (its name) and a value column.
+//! - `fold`: each row once per folded field, a copy of the row with a key
+//!   column (the field's name) and a value column, and without that field.
 //! - `bin`: a bin column as the `bin` transform makes.
 
 use std::sync::Arc;
@@ -22,11 +22,11 @@ use arrow_schema::{DataType, Field};
 
 use super::payload::{Aggregator, Measure, Step, ViewQuery};
 use super::sql;
-use super::time::{self, Reading};
+use crate::kernels::time::Reading;
 use super::transform::{aggregate_calls_on, resolver, sql_aggregate, temp_name};
 use super::{Env, Frame};
 use crate::error::{QuiverError, Result};
-use crate::query::domain::{self, Kind};
+use crate::kernels::{kind, ColumnKind};
 use crate::query::expr::{self, Expr};
 use crate::query::spec::AggregateOp;
 
@@ -48,19 +48,16 @@ pub fn apply(frame: Frame, query: &ViewQuery, env: &Env) -> Result<Frame> {
         }
         ViewQuery::Bin { bin_by, new_bin_col, bin_size } => {
             let mut frame = frame;
-            let values = match Kind::of(frame.column(bin_by)?.data_type()) {
-                Kind::Integer | Kind::Float => domain::floats(frame.column(bin_by)?),
-                kind => {
+            let values = match kind::kind(frame.column(bin_by)?.as_ref()) {
+                ColumnKind::Integer | ColumnKind::Float => kind::floats(frame.column(bin_by)?.as_ref()),
+                other => {
                     return Err(QuiverError::InvalidQuery(format!(
                         "a bin view needs numbers, but \"{bin_by}\" holds {} values",
-                        kind.name()
+                        other.name()
                     )))
                 }
             };
-            if !(bin_size.is_finite() && *bin_size >= 1.0) {
-                return Err(QuiverError::InvalidQuery(format!("a bin count must be 1 or more, not {bin_size}")));
-            }
-            let (indices, bin) = super::transform::bins(&values, *bin_size as usize);
+            let (indices, bin) = super::transform::bins(&values, super::transform::bin_count(Some(*bin_size))?);
             frame.set_column(new_bin_col, Arc::new(indices), Some(bin))?;
             Ok(frame)
         }
@@ -84,6 +81,9 @@ enum Plan {
 pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env, selected: Option<Vec<u32>>) -> Result<Frame> {
     let mut work = frame.batch.clone();
     let mut calls: Vec<(AggregateOp, Expr)> = Vec::new();
+    // Regular-expression matches of `expr` measures (on the rows inside
+    // aggregate calls, on the groups outside).
+    let mut matches = super::transform::Matches::default();
     let mut plans = Vec::with_capacity(measures.len());
     let push = |calls: &mut Vec<(AggregateOp, Expr)>, op, column: &str| {
         calls.push((op, Expr::Column { column: column.to_string() }));
@@ -93,10 +93,13 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
         if measure.agg == Aggregator::Expr {
             let parsed = sql::parse(&measure.field)?;
             let resolve = resolver(&frame.batch);
-            let tree = sql::to_expr(&parsed, &measure.field, &resolve, &mut |name, arg| {
-                let op = sql_aggregate(name).ok_or_else(|| QuiverError::InvalidQuery(format!("unknown aggregate {name}()")))?;
-                calls.push((op, arg));
-                Ok(Expr::Column { column: temp_name(calls.len() - 1) })
+            let tree = sql::to_expr(&parsed, &measure.field, &resolve, &mut sql::Hooks {
+                aggregate: &mut |name, arg| {
+                    let op = sql_aggregate(name).ok_or_else(|| QuiverError::InvalidQuery(format!("unknown aggregate {name}()")))?;
+                    calls.push((op, arg));
+                    Ok(Expr::Column { column: temp_name(calls.len() - 1) })
+                },
+                matches: &mut |m| Ok(matches.add(m)),
             })?;
             plans.push(Plan::Sql(tree));
             continue;
@@ -107,15 +110,15 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
         }
         let mut column = measure.field.clone();
         let source = frame.column(&measure.field)?;
-        if measure.format.is_some() && Kind::of(source.data_type()) != Kind::Integer {
+        if measure.format.is_some() && kind::kind(source.as_ref()) != ColumnKind::Integer {
             // A temporal measure aggregates instants.
             let reading = Reading::in_zone(measure.offset.unwrap_or(env.local_offset));
-            let instants = time::instants(source, &measure.field, reading)?;
+            let instants = super::instants(source, &measure.field, reading)?;
             column = format!("\u{1}time{m}");
             work = super::with_column(&work, &column, Arc::new(instants))?;
         } else if let Some(bin) = frame.bins.get(&measure.field) {
             // A bin measure aggregates lower bounds.
-            let lows: arrow_array::Float64Array = domain::integers(source).iter().map(|i| i.map(|i| bin.bounds(i).0)).collect();
+            let lows: arrow_array::Float64Array = kind::integers(source.as_ref()).iter().map(|i| i.map(|i| bin.bounds(i).0)).collect();
             column = format!("\u{1}bin{m}");
             work = super::with_column(&work, &column, Arc::new(lows))?;
         }
@@ -146,12 +149,13 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
 
     let input_rows = selected.as_ref().map_or(frame.num_rows(), Vec::len);
     let rows_in = match selected {
-        Some(rows) => crate::query::group::RowSet::Some(rows),
-        None => crate::query::group::RowSet::All(frame.num_rows()),
+        Some(rows) => crate::kernels::Selection::Rows(rows),
+        None => crate::kernels::Selection::All(frame.num_rows()),
     };
+    let work = matches.computed(&work, true)?;
     let grouped = aggregate_calls_on(&work, &calls, group_by, rows_in)?;
     let rows = if input_rows == 0 { 0 } else { grouped.num_rows() };
-    let grouped = grouped.slice(0, rows);
+    let grouped = matches.computed(&grouped.slice(0, rows), false)?;
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
     let put = |name: &str, values: ArrayRef, fields: &mut Vec<Field>, columns: &mut Vec<ArrayRef>| {
@@ -175,7 +179,7 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
         let values: ArrayRef = match plan {
             Plan::Call(i) => call(*i),
             Plan::Distinct { distinct, rows, values } => {
-                let (d, r, v) = (domain::integers(&call(*distinct)), domain::integers(&call(*rows)), domain::integers(&call(*values)));
+                let (d, r, v) = (kind::integers(call(*distinct).as_ref()), kind::integers(call(*rows).as_ref()), kind::integers(call(*values).as_ref()));
                 let counts: Int64Array = (0..d.len())
                     .map(|g| Some(d.value(g) + i64::from(r.value(g) > if v.is_valid(g) { v.value(g) } else { 0 })))
                     .collect();
@@ -249,38 +253,21 @@ pub fn top_values(frame: &Frame, step: &Step, next: &Step, top: usize) -> Result
         return Ok(None);
     }
     let column = frame.column(key)?;
-    let Some(bits) = crate::query::group::primitive_bits(column.as_ref()) else { return Ok(None) };
-    let nulls = column.logical_nulls();
-    let valid = |row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
-    let mut pairs: Vec<(u64, u32)> = (0..bits.len()).filter(|&r| valid(r)).map(|r| (bits[r], r as u32)).collect();
-    pairs.sort_unstable();
-    // (count, first row) of each distinct value, and of the nulls.
-    let mut groups: Vec<(u64, u32)> = Vec::new();
-    let mut start = 0;
-    while start < pairs.len() {
-        let mut end = start + 1;
-        while end < pairs.len() && pairs[end].0 == pairs[start].0 {
-            end += 1;
-        }
-        groups.push(((end - start) as u64, pairs[start].1));
-        start = end;
+    if crate::kernels::order::primitive_codes(column.as_ref()).is_none() {
+        return Ok(None);
     }
-    if let Some(first_null) = (0..bits.len()).find(|&r| !valid(r)) {
-        groups.push((column.logical_null_count() as u64, first_null as u32));
-    }
+    let counts = crate::kernels::group::value_counts(column, &crate::kernels::Selection::All(column.len()));
+    let mut groups: Vec<(u64, u32)> = counts.values;
+    groups.extend(counts.nulls);
     let descending = *sort == super::payload::SortDirection::Descending;
     let order = |a: &(u64, u32), b: &(u64, u32)| {
         let by_count = if descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) };
         by_count.then(a.1.cmp(&b.1))
     };
-    let top = top.min(groups.len());
-    if top < groups.len() && top > 0 {
-        groups.select_nth_unstable_by(top - 1, order);
-    }
-    groups.truncate(top);
-    groups.sort_unstable_by(order);
+    let groups = crate::kernels::order::first_by(groups, Some(top), order);
+    let top = groups.len();
     let first_rows = UInt32Array::from_iter_values(groups.iter().map(|g| g.1));
-    let keys = crate::arrays::take(column.as_ref(), &first_rows)?;
+    let keys = crate::kernels::select::take(column.as_ref(), &first_rows)?;
     let counts = Int64Array::from_iter_values(groups.iter().map(|g| g.0 as i64));
     let fields = vec![Field::new(key, keys.data_type().clone(), true), Field::new(&count_key, DataType::Int64, true)];
     Ok(Some(Frame { batch: super::batch(fields, vec![keys, Arc::new(counts)], top)?, bins: Default::default() }))
@@ -288,84 +275,130 @@ pub fn top_values(frame: &Frame, step: &Step, next: &Step, top: usize) -> Result
 
 /// How many distinct values `column` has, null counting as one.
 fn distinct_values(column: &ArrayRef) -> Result<usize> {
-    let null = usize::from(column.logical_null_count() > 0);
-    if let Some(dictionary) = column.as_any_dictionary_opt() {
-        let keys = domain::integers(&dictionary.keys().slice(0, column.len()));
-        let mut used = vec![false; dictionary.values().len()];
-        keys.iter().flatten().for_each(|k| used[k as usize] = true);
-        return Ok(used.into_iter().filter(|u| *u).count() + null);
-    }
-    if let Some(mut bits) = crate::query::group::primitive_bits(column.as_ref()) {
-        // Sorting and counting runs beats hashing a million distinct values.
-        if let Some(nulls) = column.logical_nulls() {
-            bits = bits.into_iter().zip(nulls.iter()).filter_map(|(b, valid)| valid.then_some(b)).collect();
-        }
-        bits.sort_unstable();
-        bits.dedup();
-        return Ok(bits.len() + null);
-    }
-    let all = crate::query::group::RowSet::All(column.len());
-    Ok(crate::query::group::group(std::slice::from_ref(column), &all)?.len())
+    let (distinct, has_null) = crate::kernels::group::distinct_count(column, &crate::kernels::Selection::All(column.len()));
+    Ok(distinct + has_null as usize)
 }
 
-/// Each row once per field of `fold_by` (row by row), with the field's name
-/// in `key_col` and its value in `value_col`; the folded fields are dropped.
+/// Graphic Walker's `fold`: each row once per field `k` of `fold_by` (row by
+/// row), a copy of the whole row with `key_col` set to `k`, `value_col` to
+/// the row's value of `k`, and `k` itself deleted from that copy (its
+/// [`super::absent_name`] companion), so the other folded fields stay.
+/// Values keep their own type: fields of one type give a column of that
+/// type, numbers of differing types numbers; otherwise the column holds the
+/// values' text and a [`super::json_name`] companion their JSON (a number
+/// stays a number in the answer).
 fn fold(frame: Frame, fold_by: &[String], key_col: &str, value_col: &str) -> Result<Frame> {
     if fold_by.is_empty() {
         return Ok(Frame { batch: frame.batch.slice(0, 0), bins: frame.bins });
     }
-    let sources: Vec<ArrayRef> = fold_by.iter().map(|f| frame.column(f).cloned()).collect::<Result<_>>()?;
+    let sources: Vec<(ArrayRef, Option<super::Bin>)> =
+        fold_by.iter().map(|f| Ok((frame.column(f)?.clone(), frame.bins.get(f).copied()))).collect::<Result<_>>()?;
     let n = frame.num_rows();
     let k = fold_by.len();
     let repeated = UInt32Array::from_iter_values((0..n as u32).flat_map(|r| std::iter::repeat_n(r, k)));
+    // Every column of the row is copied (companions too), except the two the
+    // fold writes, whose old companions no longer apply.
+    let replaced = [key_col, value_col].map(|c| [c.to_string(), super::absent_name(c), super::json_name(c)]);
     let schema = frame.batch.schema();
     let mut fields = Vec::new();
     let mut columns = Vec::new();
     for (field, column) in schema.fields().iter().zip(frame.batch.columns()) {
-        if fold_by.contains(field.name()) || field.name() == key_col || field.name() == value_col {
+        if replaced.iter().flatten().any(|r| r == field.name()) {
             continue;
         }
         fields.push(field.as_ref().clone());
-        columns.push(crate::arrays::take(column.as_ref(), &repeated)?);
+        columns.push(crate::kernels::select::take(column.as_ref(), &repeated)?);
     }
     let keys: StringArray = (0..n * k).map(|i| Some(fold_by[i % k].as_str())).collect();
-    // The values of differing columns share one type: numbers when all are
-    // numbers, else text.
-    let numeric = sources.iter().all(|s| matches!(Kind::of(s.data_type()), Kind::Integer | Kind::Float));
-    let unified: Vec<ArrayRef> = sources
-        .iter()
-        .map(|s| -> Result<ArrayRef> {
-            Ok(if numeric {
-                Arc::new(domain::floats(s))
-            } else if Kind::of(s.data_type()) == Kind::Text {
-                super::plain_text(s)?
-            } else {
-                arrow_cast_to_text(s)
-            })
-        })
-        .collect::<Result<_>>()?;
+    let (values, json) = fold_values(&sources)?;
     // Row-major: output row i·k + j is field j of row i, which is row j·n + i
     // of the fields one after another. (Concat + take rather than arrow's
     // `interleave`, whose generic code for every type costs the wasm 250 KB.)
-    let refs: Vec<&dyn Array> = unified.iter().map(|a| a.as_ref()).collect();
-    let stacked = crate::arrays::concat(&refs)?;
     let order = UInt32Array::from_iter_values((0..n * k).map(|i| ((i % k) * n + i / k) as u32));
-    let values = crate::arrays::take(stacked.as_ref(), &order)?;
+    let row_major = |parts: &[ArrayRef]| -> Result<ArrayRef> {
+        let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+        crate::kernels::select::take(crate::kernels::select::concat(&refs)?.as_ref(), &order)
+    };
     fields.push(Field::new(key_col, DataType::Utf8, true));
     columns.push(Arc::new(keys) as ArrayRef);
+    let values = row_major(&values)?;
     fields.push(Field::new(value_col, values.data_type().clone(), true));
     columns.push(values);
-    let bins = frame.bins.iter().filter(|(name, _)| fields.iter().any(|f| f.name() == *name)).map(|(a, b)| (a.clone(), *b)).collect();
+    if let Some(json) = json {
+        fields.push(Field::new(super::json_name(value_col), DataType::Utf8, true));
+        columns.push(row_major(&json)?);
+    }
+    // `delete newRow[k]`: copy j of each row has no field `fold_by[j]` (and
+    // keeps it absent where an earlier fold had deleted it).
+    let mut deleted: Vec<&String> = Vec::new();
+    for name in fold_by {
+        if deleted.contains(&name) || !fields.iter().any(|f| f.name() == name) {
+            continue;
+        }
+        deleted.push(name);
+        let absent = super::absent_name(name);
+        let earlier = fields.iter().position(|f| f.name() == &absent);
+        let before = earlier.map(|i| columns[i].as_boolean().clone());
+        let mask: arrow_array::BooleanArray = (0..n * k)
+            .map(|i| Some(fold_by[i % k] == *name || before.as_ref().is_some_and(|b| b.value(i))))
+            .collect();
+        match earlier {
+            Some(i) => columns[i] = Arc::new(mask),
+            None => {
+                fields.push(Field::new(&absent, DataType::Boolean, true));
+                columns.push(Arc::new(mask));
+            }
+        }
+    }
+    let bins = frame
+        .bins
+        .iter()
+        .filter(|(name, _)| *name != key_col && *name != value_col && fields.iter().any(|f| f.name() == *name))
+        .map(|(a, b)| (a.clone(), *b))
+        .collect();
     Ok(Frame { batch: super::batch(fields, columns, n * k)?, bins })
 }
 
-/// Any column as text, the way rows show it.
-fn arrow_cast_to_text(array: &ArrayRef) -> ArrayRef {
+/// The folded values of each source, in one type: (values, JSON texts when
+/// the values are held as text but are not all text).
+fn fold_values(sources: &[(ArrayRef, Option<super::Bin>)]) -> Result<(Vec<ArrayRef>, Option<Vec<ArrayRef>>)> {
+    let kinds: Vec<ColumnKind> = sources.iter().map(|(s, _)| kind::kind(s.as_ref())).collect();
+    let no_bins = sources.iter().all(|(_, b)| b.is_none());
+    let first = sources[0].0.data_type();
+    if no_bins && kinds[0] != ColumnKind::String && sources.iter().all(|(s, _)| s.data_type() == first) {
+        return Ok((sources.iter().map(|(s, _)| s.clone()).collect(), None));
+    }
+    if no_bins && kinds.iter().all(|k| k.is_number()) {
+        return Ok((sources.iter().map(|(s, _)| Arc::new(kind::floats(s.as_ref())) as ArrayRef).collect(), None));
+    }
+    if no_bins && kinds.iter().all(|k| *k == ColumnKind::String) {
+        return Ok((sources.iter().map(|(s, _)| super::plain_text(s)).collect::<Result<_>>()?, None));
+    }
+    let texts = sources.iter().map(|(s, bin)| as_text(s, *bin)).collect();
+    let json = sources
+        .iter()
+        .map(|(s, bin)| {
+            let mut out = String::new();
+            let values: StringArray = (0..s.len())
+                .map(|row| {
+                    out.clear();
+                    super::json::write_value(s.as_ref(), row, *bin, &mut out);
+                    Some(out.clone())
+                })
+                .collect();
+            Arc::new(values) as ArrayRef
+        })
+        .collect();
+    Ok((texts, Some(json)))
+}
+
+/// Any column as text, the way rows show it (bins as `lo,hi`).
+fn as_text(array: &ArrayRef, bin: Option<super::Bin>) -> ArrayRef {
     let mut text = String::new();
     let values: StringArray = (0..array.len())
         .map(|row| {
             text.clear();
-            super::json::cell_text(array.as_ref(), row, None, &mut text).then(|| text.clone())
+            super::json::cell_text(array.as_ref(), row, bin, &mut text).then(|| text.clone())
         })
         .collect();
     Arc::new(values)

@@ -3,7 +3,6 @@
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
-use super::js_error;
 use crate::export::Export;
 
 /// An export in progress. Call `next()` until it returns `undefined`; each
@@ -30,7 +29,7 @@ impl ExportStream {
 impl ExportStream {
     /// The next chunk, or `undefined` when the export is complete.
     pub fn next(&mut self) -> Result<Option<Uint8Array>, JsValue> {
-        let chunk = self.export.next_chunk().map_err(|e| js_error(&e))?;
+        let chunk = self.export.next_chunk()?;
         Ok(chunk.map(|bytes| Uint8Array::from(bytes.as_slice())))
     }
 

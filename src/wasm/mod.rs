@@ -19,21 +19,25 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// The JS `Error` for a core error: the sentence as message, the kind as `code`.
-pub(crate) fn js_error(error: &QuiverError) -> JsValue {
-    if let QuiverError::Cancelled { .. } = error {
-        if let Ok(abort) = web_sys::DomException::new_with_message_and_name(&error.to_string(), "AbortError") {
-            return abort.into();
+/// The JS `Error` for a core error: the sentence as message, the kind as
+/// `code` (a cancel is a `DOMException` named `AbortError`, as `fetch`'s).
+/// The one way a core error crosses into JS: bindings write `?`.
+impl From<QuiverError> for JsValue {
+    fn from(error: QuiverError) -> JsValue {
+        if let QuiverError::Cancelled { .. } = error {
+            if let Ok(abort) = web_sys::DomException::new_with_message_and_name(&error.to_string(), "AbortError") {
+                return abort.into();
+            }
         }
+        let js = js_sys::Error::new(&error.to_string());
+        let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
+        js.into()
     }
-    let js = js_sys::Error::new(&error.to_string());
-    let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
-    js.into()
 }
 
 /// A JS `Error` for problems outside the core (network, stream).
 pub(crate) fn source_error(message: String) -> JsValue {
-    js_error(&QuiverError::Source(message))
+    QuiverError::Source(message).into()
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -46,7 +50,8 @@ export interface IngestOptions {
   quote?: string | null;
   /** Whether the first record holds the column names (default true). */
   hasHeader?: boolean;
-  /** Values read as null (default `["", "NA", "N/A", "null", "NULL"]`). */
+  /** Values read as null (default: `""`, `NA`, `N/A`, `n/a`, `null`, `NULL`, `nan`, `None`, `<NA>`,
+   *  and Excel's `#N/A`, `#N/A N/A`, `#NA`, `#NULL!`, `#DIV/0!`, `#VALUE!`, `#REF!`, `#NUM!`). */
   nullValues?: string[];
   /** Make ragged rows, unclosed quotes and unreadable forced values errors. */
   strict?: boolean;
@@ -54,6 +59,11 @@ export interface IngestOptions {
   columnTypes?: Record<string, ColumnKind>;
   /** Rows per Arrow record batch (default 65536). */
   batchRows?: number;
+  /** The file's encoding (`"cp949"`, `"shift_jis"`, `"windows-1252"`,
+   *  `"utf-16le"` …); detected when absent (byte order mark, UTF-8, else a guess). */
+  encoding?: string;
+  /** Keep rows that repeat the header mid-file (default: dropped, with a warning). */
+  keepRepeatedHeaders?: boolean;
   /** Stop with an error when the table would need more memory than this
    *  (default 3 GB: a wasm instance has at most 4 GB). */
   memoryLimitBytes?: number;
@@ -68,6 +78,9 @@ export interface ColumnInfo {
   /** The Arrow storage type, e.g. `Int16` or `Dictionary(Int8, Utf8)`. */
   arrowType: string;
   nullable: boolean;
+  /** How the file wrote the values when not the plain way: `"decimal comma"`
+   *  (`1.000,75`), `"thousands comma"` (`1,234.5`). */
+  dialect?: string;
 }
 
 /**
@@ -103,6 +116,44 @@ export interface LoadControl {
 }
 
 export type DatasetState = "empty" | "loading" | "ready" | "cancelled" | "failed";
+
+/** How every byte range of a sharded load reads the file (see `layoutOf`). */
+export interface Layout {
+  delimiter: number; quote: number | null; names: string[]; encoding: string; encodingGuessed: boolean;
+  prelude: { bytes: number; lines: number; sep: number | null; comments: number };
+  header: string[] | null;
+}
+
+/** What a byte range's load found about its edges. */
+export interface RangeReport {
+  start: number;
+  end: number;
+  /** Where its first record starts (`null`: none starts in it). */
+  firstRecord: number | null;
+  /** Where the first record it did not take starts (`null`: the file ended). */
+  nextRecord: number | null;
+  /** Line breaks from its first record to `nextRecord`. */
+  lines: number;
+}
+
+/** What to do with a range once the ranges before it are known. */
+export type Resolution =
+  | { action: "keep"; lineOffset: number }
+  | { action: "empty" }
+  | { action: "reread"; from: number }
+  | { action: "wait" };
+
+/** What a range's table says about one column's type. */
+export interface ColumnSummary { kind: ColumnKind | null; intWidth: number; zoned: boolean; beyondExactFloat: boolean; format: "plain" | "decimalComma" | "thousandsComma" }
+
+/** The warnings noted while loading a range, before they are sentences. */
+export interface WarningLog {
+  shortRows: { count: number; lines: number[] };
+  longRows: { count: number; lines: number[] };
+  unclosedQuoteLine: number | null;
+  invalidUtf8: { count: number; lines: number[] };
+  unparsed: [number, string, { count: number; lines: number[] }][];
+}
 
 /** A JSON value a filter compares with: numbers for number columns, text for
  *  text, ISO 8601 text or epoch milliseconds for dates and timestamps. */
@@ -231,8 +282,9 @@ export interface ExportSpec {
 /// Loads a small generated file (about 2 MB, every column kind) and runs
 /// each kind of query on it, then throws it away (see `crate::warm_up`): call
 /// it once when the app is idle so the user's first file and queries run
-/// optimised code.
+/// optimised code. Throws (with a `code`) if any of its queries fails.
 #[wasm_bindgen(js_name = warmUp)]
-pub fn warm_up() {
-    crate::warm_up::run();
+pub fn warm_up() -> Result<(), JsValue> {
+    crate::warm_up::run()?;
+    Ok(())
 }

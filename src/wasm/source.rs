@@ -17,13 +17,22 @@ pub enum Stop {
     Failed(JsValue),
 }
 
-/// Reads `stream` to its end, handing each chunk to `on_chunk` (in a buffer
-/// reused from chunk to chunk). Checks `signal` between chunks; an abort while
-/// a read is pending cancels the stream, which ends that read.
+/// What the reader does after a chunk.
+pub enum Next {
+    Continue,
+    /// Enough was read (a byte range's last record is complete): stop
+    /// reading and cancel the rest of the stream.
+    Enough,
+}
+
+/// Reads `stream` to its end (or until `on_chunk` has had enough), handing
+/// each chunk to `on_chunk` (in a buffer reused from chunk to chunk). Checks
+/// `signal` between chunks; an abort while a read is pending cancels the
+/// stream, which ends that read.
 pub async fn read_stream(
     stream: ReadableStream,
     signal: Option<&AbortSignal>,
-    mut on_chunk: impl FnMut(&[u8]) -> Result<(), JsValue>,
+    mut on_chunk: impl FnMut(&[u8]) -> Result<Next, JsValue>,
 ) -> Result<(), Stop> {
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let on_abort = wasm_bindgen::closure::Closure::<dyn FnMut()>::new({
@@ -61,9 +70,16 @@ pub async fn read_stream(
         };
         buffer.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut buffer);
-        if let Err(e) = on_chunk(&buffer) {
-            let _ = reader.cancel();
-            break Err(Stop::Rejected(e));
+        match on_chunk(&buffer) {
+            Ok(Next::Continue) => {}
+            Ok(Next::Enough) => {
+                let _ = reader.cancel();
+                break Ok(());
+            }
+            Err(e) => {
+                let _ = reader.cancel();
+                break Err(Stop::Rejected(e));
+            }
         }
         // Chunks that are already read resolve as microtasks, one after the
         // other, which would keep messages (queries on the rows loaded so

@@ -66,7 +66,7 @@ test("a crash in the engine rejects pending calls clearly and the file can be re
     const file = document.getElementById("file").files[1];
     const ds = quiver.open(file);
     await ds.loaded;
-    const crash = await ds.crashForTesting().catch((e) => ({ name: e.name, message: e.message }));
+    const crash = await ds.crashForTesting().catch((e) => ({ name: e.name, code: e.code, message: e.message }));
     const after = await ds.page({}).catch((e) => e.name);
     const again = quiver.open(file);
     const info = await again.loaded;
@@ -74,10 +74,97 @@ test("a crash in the engine rejects pending calls clearly and the file can be re
     return { crash, after, closed: ds.closed, reopened: info.numRows };
   });
   assert.equal(result.crash.name, "EngineCrashed");
+  assert.equal(result.crash.code, "EngineCrashed");
   assert.match(result.crash.message, /The engine stopped .*Open the file again/);
   assert.equal(result.after, "EngineCrashed");
   assert.equal(result.closed, true);
   assert.equal(result.reopened, 20_000);
+});
+
+test("a trap while loading fails that dataset with EngineCrashed; another open dataset keeps working", async () => {
+  const result = await page.evaluate(async () => {
+    const quiver = new window.Quiver();
+    const [big, small] = document.getElementById("file").files;
+    const other = quiver.open(small);
+    await other.loaded;
+    // The engine traps inside its load (as a bug or running out of memory
+    // would), after 1 MB of the 50,000-row file.
+    const ds = quiver.open(big, { crashAfterBytesForTesting: 1_000_000 });
+    const loaded = await ds.loaded.then(
+      () => null,
+      (e) => ({ name: e.name, code: e.code, message: e.message }),
+    );
+    const after = await ds.page({}).catch((e) => e.code);
+    const otherRows = (await other.aggregate({ aggregates: [{ op: "count" }] })).rows[0].count;
+    const stillOpen = quiver.datasets.length;
+    other.close();
+    return { loaded, after, closed: ds.closed, otherRows, stillOpen };
+  });
+  assert.deepEqual(
+    { ...result.loaded, message: undefined },
+    { name: "EngineCrashed", code: "EngineCrashed", message: undefined },
+    JSON.stringify(result),
+  );
+  assert.match(result.loaded.message, /The engine stopped .*Open the file again/);
+  assert.equal(result.after, "EngineCrashed");
+  assert.equal(result.closed, true);
+  assert.equal(result.otherRows, 20_000);
+  assert.equal(result.stillOpen, 1);
+});
+
+test("running out of wasm memory loses that dataset only; the file opens again", async () => {
+  const result = await page.evaluate(async () => {
+    const quiver = new window.Quiver();
+    const [big, small] = document.getElementById("file").files;
+    const [ds, other] = [quiver.open(big), quiver.open(small)];
+    await Promise.all([ds.loaded, other.loaded]);
+    const started = performance.now();
+    const crash = await ds.exhaustMemoryForTesting().then(
+      () => null,
+      (e) => ({ name: e.name, code: e.code, message: e.message }),
+    );
+    const ms = performance.now() - started;
+    const otherRows = (await other.info()).numRows;
+    const again = quiver.open(big);
+    const reopened = (await again.loaded).numRows;
+    again.close();
+    other.close();
+    return { crash, ms, closed: ds.closed, otherRows, reopened };
+  });
+  assert.equal(result.crash?.code, "EngineCrashed", JSON.stringify(result));
+  assert.match(result.crash.message, /The engine stopped .*Open the file again/);
+  assert.equal(result.closed, true);
+  assert.equal(result.otherRows, 20_000);
+  assert.equal(result.reopened, 50_000);
+});
+
+test("files loading at the same time share the memory budget", async () => {
+  const result = await page.evaluate(async () => {
+    const [a, b] = document.getElementById("file").files;
+    // A roomy budget: two files at once both load.
+    const roomy = new window.Quiver({ memoryBudgetBytes: 100_000_000 });
+    const both = [roomy.open(a), roomy.open(b)];
+    const infos = await Promise.all(both.map((d) => d.loaded));
+    both.forEach((d) => d.close());
+    // A budget that holds the 50,000-row file's table (about 2.4 MB) once
+    // but not twice: opened twice at once, one copy loads and the other
+    // stops early (before, each was given the whole budget, both loaded,
+    // and together they held more than the budget).
+    const tight = new window.Quiver({ memoryBudgetBytes: 4_000_000 });
+    const copies = [tight.open(a), tight.open(a)];
+    const outcomes = await Promise.allSettled(copies.map((d) => d.loaded));
+    const held = (await Promise.all(copies.map((d) => d.info()))).map((i) => i.memoryBytes);
+    copies.forEach((d) => d.close());
+    return {
+      roomy: infos.map((i) => i.numRows),
+      tight: outcomes.map((o) => (o.status === "fulfilled" ? "ok" : o.reason.code)),
+      held,
+    };
+  });
+  assert.deepEqual(result.roomy, [50_000, 20_000]);
+  assert.deepEqual([...result.tight].sort(), ["MemoryLimit", "ok"], JSON.stringify(result));
+  const loadedCopy = result.tight.indexOf("ok");
+  assert.ok(result.held[loadedCopy] > 2_000_000 && result.held[loadedCopy] <= 4_000_000, JSON.stringify(result));
 });
 
 test("a file over the memory budget stops early with the size it needs", async () => {

@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests and the benchmarks: a static file server for
 // the repository, and headless Chromium (Debian's) driven by playwright-core.
 import { createServer } from "node:http";
-import { createReadStream, statSync, mkdtempSync } from "node:fs";
+import { createReadStream, statSync, mkdtempSync, rmSync } from "node:fs";
 import { extname, join, normalize, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
@@ -109,6 +109,19 @@ export async function salesFile(rows) {
   return path;
 }
 
+const profiles = new Set();
+process.on("exit", () => profiles.forEach(removeProfile));
+
+/** Removes a browser profile (Chromium's helpers may still be writing to it for a moment). */
+function removeProfile(profile) {
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    profiles.delete(profile);
+  } catch (e) {
+    console.warn(`could not remove the browser profile ${profile}: ${e.message}`);
+  }
+}
+
 /** A fresh headless Chromium with its own profile directory. */
 export async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), "quiver-chromium-"));
@@ -121,5 +134,12 @@ export async function launchBrowser() {
   // Its processes carry this directory on their command lines: how memory
   // sampling finds the browser's process tree.
   context.profileDir = profile;
+  // The profile goes with the browser (and at exit, if a test never closed it).
+  profiles.add(profile);
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    removeProfile(profile);
+  };
   return context;
 }

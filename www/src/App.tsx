@@ -10,6 +10,7 @@ import { LoadBar } from "./components/LoadBar";
 import { SchemaPanel } from "./components/SchemaPanel";
 import { Grid } from "./components/Grid";
 import { GroupBy } from "./components/GroupBy";
+import { ReadAs, type ReadOptions } from "./components/ReadAs";
 import { count } from "./format";
 
 type Tab = "rows" | "group";
@@ -17,7 +18,8 @@ type Tab = "rows" | "group";
 export function App() {
   const [source, setSource] = useState<File | string | null>(null);
   const [overrides, setOverrides] = useState<Record<string, ColumnKind>>({});
-  const options = useMemo(() => ({ columnTypes: overrides }), [overrides]);
+  const [readOptions, setReadOptions] = useState<ReadOptions>({});
+  const options = useMemo(() => ({ columnTypes: overrides, ...readOptions }), [overrides, readOptions]);
   const handle = useDataset(source, options);
   const { dataset, status, error } = handle;
 
@@ -37,6 +39,7 @@ export function App() {
 
   const open = (next: File | string) => {
     setOverrides({});
+    setReadOptions({});
     setSort([]);
     setFilterText({});
     setTab("rows");
@@ -75,6 +78,9 @@ export function App() {
         <div className="banner error" role="alert">
           <strong>This query failed.</strong> {view.error.message}
         </div>
+      )}
+      {handle.info && handle.info.schema.length > 0 && (
+        <ReadAs info={handle.info} options={readOptions} onChange={(o) => (setOverrides({}), setReadOptions(o))} disabled={status === "loading"} />
       )}
       {handle.info && handle.info.warnings.length > 0 && (
         <div className="banner warning" data-testid="warnings">

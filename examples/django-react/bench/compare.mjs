@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// The Data Explorer's old path against the new one, on the example
+// (examples/django-react), in headless Chromium, driven like a person:
+//
+//   old  the page uploads the file to the pandas view (legacy), which sends
+//        every row back as JSON; Graphic Walker computes charts from the rows
+//   new  the page opens the picked file in Quiver (while it uploads to
+//        quiver_files); Graphic Walker asks Quiver for every chart; then the
+//        stored file is reopened, streamed from Django
+//
+// Per file size: time until Graphic Walker shows the fields, time to the
+// first chart (region on X, sum of quantity on Y, dragged as a person does),
+// time per chart change (returned → Color, then discount → Y), peak server
+// memory (the Django processes), peak browser memory (PSS of every Chromium
+// process) and bytes over the wire (uploaded: the request body; downloaded:
+// every response body, from Chromium's network events). A chart counts as
+// drawn when its canvas has changed and then stayed the same for a second
+// (the time reported is when it reached that final picture).
+//
+//   node examples/django-react/bench/compare.mjs [--sizes 100,1000] [--paths old,new]
+//        [--legacy-uncapped-mb 1000 --legacy-memory-gb 8]
+//
+// Results: docs/django-benchmark/compare-<date>.json (and a table on stdout).
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { launchBrowser, ROOT } from "../../../tests/e2e/harness.mjs";
+import { startExample, logIn, dragField, salesOfSize } from "../../../tests/django/harness.mjs";
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
+const sizes = (args.sizes ?? "100,1000").split(",").map(Number);
+const paths = (args.paths ?? "old,new").split(",");
+const STEP_TIMEOUT = Number(args["step-timeout-s"] ?? 900) * 1000;
+
+function browserMemory(profileDir) {
+  let total = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profileDir)) continue;
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      total += pss ? Number(pss[1]) * 1024 : 0;
+    } catch {}
+  }
+  return total / 2 ** 20;
+}
+
+/** A signature of every canvas Graphic Walker drew (in shadow roots too). */
+function chartSignature() {
+  const canvases = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      if (el.tagName === "CANVAS") canvases.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document.querySelector('[data-testid="walker"]') ?? document);
+  let h = 0;
+  for (const c of canvases) {
+    let url = "";
+    try {
+      url = c.toDataURL();
+    } catch {}
+    for (let i = 0; i < url.length; i += 7) h = (h * 31 + url.charCodeAt(i)) | 0;
+    h = (h * 31 + url.length) | 0;
+  }
+  return `${canvases.length}:${h}`;
+}
+
+/** Waits until the chart changed from `before` and then held still for a second; ms when it reached its final picture. */
+async function chartDrawn(page, before, since) {
+  let last = before;
+  let lastChange = null;
+  while (performance.now() - since < STEP_TIMEOUT) {
+    const now = await page.evaluate(chartSignature);
+    if (now !== last) {
+      last = now;
+      lastChange = performance.now();
+    } else if (lastChange !== null && now !== before && performance.now() - lastChange > 1000) {
+      return lastChange - since;
+    }
+    const alert = await page.getByRole("alert").textContent({ timeout: 1 }).catch(() => null);
+    if (alert) throw new Error(`the page says: ${alert}`);
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`no chart within ${STEP_TIMEOUT / 1000} s`);
+}
+
+async function run(pathName, mb, options) {
+  const file = await salesOfSize(mb);
+  const fileBytes = statSync(file).size;
+  const example = await startExample({ threads: 8, ...options.server });
+  const browser = await launchBrowser();
+  const result = { path: pathName, file: `${mb} MB`, fileBytes, load: execFileSync("uptime", { encoding: "utf8" }).trim() };
+  let browserPeak = 0;
+  let serverPeak = 0;
+  const sampler = setInterval(() => {
+    browserPeak = Math.max(browserPeak, browserMemory(browser.profileDir));
+    serverPeak = Math.max(serverPeak, example.memory().rss);
+  }, 200);
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT);
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("crash", () => errors.push("the tab crashed"));
+    await page.route("**/*", (route) => (route.request().url().startsWith("http://127.0.0.1:") || route.request().url().startsWith("blob:") || route.request().url().startsWith("data:") ? route.continue() : route.abort()));
+    await logIn(page, example.url);
+    if (pathName === "old") await page.goto(`${example.url}/#legacy`);
+    await page.getByTestId("upload").waitFor();
+    result.idle = { browserMB: browserMemory(browser.profileDir), serverMB: example.memory().rss };
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    let received = 0;
+    cdp.on("Network.dataReceived", (e) => (received += e.encodedDataLength || e.dataLength || 0));
+
+    const t0 = performance.now();
+    await page.setInputFiles('[data-testid="upload"]', file);
+    const walker = page.getByTestId("walker");
+    await walker.getByText("region", { exact: true }).first().waitFor({ timeout: STEP_TIMEOUT });
+    result.fieldsShownS = (performance.now() - t0) / 1000;
+    let before = await page.evaluate(chartSignature);
+    await dragField(page, "region", "X-Axis");
+    await dragField(page, "quantity", "Y-Axis");
+    const dropped = performance.now();
+    const drawn = await chartDrawn(page, before, dropped);
+    result.firstChartS = (dropped + drawn - t0) / 1000;
+    result.firstChartAfterDropS = drawn / 1000;
+    result.changesS = [];
+    for (const [field, shelf] of [["returned", "Color"], ["discount", "Y-Axis"]]) {
+      before = await page.evaluate(chartSignature);
+      await dragField(page, field, shelf);
+      const at = performance.now();
+      result.changesS.push((await chartDrawn(page, before, at)) / 1000);
+    }
+    // The upload (new path: it ran meanwhile) must have finished before bytes are counted.
+    await page.getByTestId("status").filter({ hasNotText: "Upload" }).waitFor({ timeout: STEP_TIMEOUT });
+    result.uploadedBytes = fileBytes; // the request body: the file (the old path's form adds ~200 bytes)
+    result.downloadedBytes = received;
+    if (pathName === "new") {
+      // A later visit: the stored file, streamed from Django into Quiver.
+      received = 0;
+      await page.reload();
+      const t1 = performance.now();
+      await page.getByTestId(`open-${file.split("/").pop()}`).click();
+      await walker.getByText("region", { exact: true }).first().waitFor({ timeout: STEP_TIMEOUT });
+      result.reopenFieldsShownS = (performance.now() - t1) / 1000;
+      await page.getByTestId("status").filter({ hasText: "columns" }).waitFor({ timeout: STEP_TIMEOUT });
+      result.reopenLoadedS = (performance.now() - t1) / 1000;
+      result.reopenDownloadedBytes = received;
+    }
+    result.errors = errors;
+  } catch (e) {
+    result.failed = e.message.split("\n")[0];
+    result.serverLog = example.django.log.slice(-1500);
+  } finally {
+    clearInterval(sampler);
+    result.peak = { browserMB: browserPeak, serverMB: serverPeak };
+    await browser.close();
+    await example.stop();
+  }
+  return result;
+}
+
+const results = [];
+for (const mb of sizes) {
+  for (const pathName of paths) {
+    const server = {};
+    if (pathName === "old" && args["legacy-uncapped-mb"] && mb >= Number(args["legacy-uncapped-mb"])) {
+      // The old view without its 100 MB cap, its process limited (so that it fails, not the machine).
+      server.env = { EXPLORER_LEGACY_MAX_BYTES: String(4 << 30) };
+      server.addressSpaceGB = Number(args["legacy-memory-gb"] ?? 8);
+    }
+    console.error(`[compare] ${pathName} path, ${mb} MB…`);
+    const r = await run(pathName, mb, { server });
+    if (server.env) r.legacyUncapped = { addressSpaceGB: server.addressSpaceGB };
+    console.error(JSON.stringify(r));
+    results.push(r);
+  }
+}
+
+const out = join(ROOT, "docs/django-benchmark");
+mkdirSync(out, { recursive: true });
+const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
+writeFileSync(join(out, `compare-${stamp}.json`), JSON.stringify(results, null, 2));
+const f = (x, d = 1) => (x === undefined ? "—" : x.toFixed(d));
+console.log("| path | file | fields shown | first chart | chart changes | server peak | browser peak | bytes up | bytes down | outcome |");
+console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+for (const r of results) {
+  console.log(
+    `| ${r.path} | ${r.file} | ${f(r.fieldsShownS)} s | ${f(r.firstChartS)} s | ${r.changesS?.map((c) => `${f(c, 2)} s`).join(", ") ?? "—"} | ${f(r.peak.serverMB, 0)} MB | ${f(r.peak.browserMB, 0)} MB | ${(r.uploadedBytes / 1e6 || 0).toFixed(0)} MB | ${((r.downloadedBytes ?? 0) / 1e6).toFixed(0)} MB | ${r.failed ?? "ok"} |`,
+  );
+}

@@ -1,0 +1,75 @@
+// One line after a load saying how the file was read (encoding, delimiter,
+// the columns' dialects: "EUC-KR (CP949, Korean) · ; · decimal comma ·
+// day-first dates"), with controls to change the encoding or the delimiter
+// and read the file again (issue 14).
+import type { DatasetInfo } from "@quiver/client";
+
+export interface ReadOptions {
+  encoding?: string;
+  delimiter?: string;
+}
+
+const ENCODINGS: [string, string][] = [
+  ["", "detect"],
+  ["utf-8", "UTF-8"],
+  ["cp949", "CP949 / EUC-KR (Korean)"],
+  ["shift_jis", "Shift_JIS (Japanese)"],
+  ["gb18030", "GB18030 (Chinese)"],
+  ["big5", "Big5 (Chinese, traditional)"],
+  ["windows-1252", "Windows-1252 (Western)"],
+  ["windows-1251", "Windows-1251 (Cyrillic)"],
+  ["utf-16le", "UTF-16 LE"],
+  ["utf-16be", "UTF-16 BE"],
+];
+
+const DELIMITERS: [string, string][] = [
+  ["", "detect"],
+  [",", ", comma"],
+  [";", "; semicolon"],
+  ["\t", "tab"],
+  ["|", "| pipe"],
+];
+
+const delimiterName = (d: string | undefined) => (d === "\t" ? "tab" : d ?? "?");
+
+export function ReadAs({ info, options, onChange, disabled }: { info: DatasetInfo; options: ReadOptions; onChange: (o: ReadOptions) => void; disabled: boolean }) {
+  const dialects = [...new Set(info.schema.flatMap((c) => (c.dialect ? [c.dialect.replace(/ \(ambiguous.*$/, "")] : [])))];
+  const ambiguous = info.schema.filter((c) => c.dialect?.includes("ambiguous")).map((c) => c.name);
+  const parts = [`${info.encoding ?? "?"}${info.encodingGuessed ? " (guessed)" : ""}`, delimiterName(info.delimiter), ...dialects];
+  return (
+    <div className="read-as" data-testid="read-as">
+      <span data-testid="read-as-text">Read as {parts.join(" · ")}</span>
+      {ambiguous.length > 0 && <span className="read-as-note"> (dates in {ambiguous.join(", ")} could be either order)</span>}
+      <label>
+        encoding{" "}
+        <select
+          data-testid="read-as-encoding"
+          value={options.encoding ?? ""}
+          disabled={disabled}
+          onChange={(e) => onChange({ ...options, encoding: e.target.value || undefined })}
+        >
+          {ENCODINGS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        delimiter{" "}
+        <select
+          data-testid="read-as-delimiter"
+          value={options.delimiter ?? ""}
+          disabled={disabled}
+          onChange={(e) => onChange({ ...options, delimiter: e.target.value || undefined })}
+        >
+          {DELIMITERS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
