@@ -11,6 +11,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import { Transform } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchBrowser, ARTIFACTS } from "../e2e/harness.mjs";
@@ -64,6 +66,43 @@ async function throttle(page, { up = -1, down = -1 }) {
   await cdp.send("Network.enable");
   await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, uploadThroughput: up, downloadThroughput: down });
   return () => cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, uploadThroughput: -1, downloadThroughput: -1 });
+}
+
+/**
+ * An HTTP proxy in front of `target` that holds the body of the first
+ * response whose request matches `match` once `after` bytes have passed,
+ * until `release()`: a test acts while that download is mid-stream, however
+ * fast the machine. (Chromium's network emulation does not reach Quiver's
+ * worker, where the download runs.) Resolves to { url, held, release, close }.
+ */
+async function holdingProxy(target, match, after) {
+  const { hostname, port } = new URL(target);
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  let onHeld;
+  const held = new Promise((resolve) => (onHeld = resolve));
+  let used = false;
+  const server = createServer((req, res) => {
+    const upstream = request({ hostname, port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      if (used || !match(req)) return void answer.pipe(res);
+      used = true;
+      let passed = 0;
+      const hold = new Transform({
+        transform(chunk, _encoding, done) {
+          passed += chunk.length;
+          if (passed < after) return done(null, chunk);
+          onHeld();
+          released.then(() => done(null, chunk));
+        },
+      });
+      answer.pipe(hold).pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, held, release, close: () => (release(), server.closeAllConnections(), new Promise((r) => server.close(r))) };
 }
 
 let analystId;
@@ -204,28 +243,31 @@ test("a login that ends while the file uploads: the page says so and nothing is 
 test("a stored file deleted while the browser still streams it: the load ends whole and the page says it is gone", { timeout: 300_000 }, async () => {
   const path = await salesOfSize(100);
   const { rows } = pandasSums(path, "region", "quantity");
-  const page = await browser.newPage();
-  await logIn(page, example.url);
   const name = "quiver-sales-100MB.csv";
+  const proxy = await holdingProxy(example.url, (req) => req.method === "GET" && req.url.startsWith(`/api/files/${name}?`), 16 << 20);
+  const page = await browser.newPage();
+  const listed = page.waitForResponse((r) => r.url().includes("/api/files?limit=") && r.status() === 200);
+  await logIn(page, proxy.url);
+  await listed;
   if (!(await page.getByTestId(`open-${name}`).isVisible())) {
     await page.setInputFiles('[data-testid="upload"]', path);
     await page.waitForSelector('[data-testid="status"]:text("12 columns")', { timeout: 300_000 });
     await page.reload();
   }
-  const unthrottle = await throttle(page, { down: 25e6 }); // about 4 s for 100 MB
   await page.getByTestId(`open-${name}`).click();
   await page.getByTestId("status").filter({ hasText: "Opening" }).waitFor();
-  await new Promise((r) => setTimeout(r, 1000));
+  await proxy.held; // 16 MB of the 100 MB have reached the browser; the rest waits
   const deleted = await page.evaluate(async (n) => {
     const token = document.cookie.match(/csrftoken=([^;]*)/)?.[1];
     return (await fetch(`/api/files/${encodeURIComponent(n)}`, { method: "DELETE", headers: { "X-CSRFToken": token } })).status;
   }, name);
   assert.equal(deleted, 204);
+  proxy.release();
   // The version being read stays readable to the end (its blob is unlinked, not truncated): the load is whole.
   await page.waitForSelector(`[data-testid="status"]:text("${rows.toLocaleString("en-US")} rows · 12 columns")`, { timeout: 300_000 });
   const notice = await page.getByTestId("notice").textContent({ timeout: 30_000 });
   assert.match(notice, /quiver-sales-100MB\.csv was deleted on the server while it was opening: you are exploring the copy that loaded\./);
-  await unthrottle();
+  await proxy.close();
   await assertClean([], "deleted while streaming");
   assert.ok(analystId === undefined || !serverState().files.some((f) => f.startsWith(`${analystId}/`)));
   await page.close();
