@@ -22,6 +22,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, Int64Array};
+use arrow_buffer::BooleanBuffer;
 use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -132,16 +133,57 @@ pub fn instants(array: &ArrayRef, reading: Reading) -> Option<Int64Array> {
     Some(all.iter().map(|v| v.and_then(js_time)).collect())
 }
 
+/// Which rows of a date or timestamp column hold an instant (as
+/// [`instants`] gives it: a JavaScript `Date` holds it) that `accept`s;
+/// nulls never. Straight from the stored values, in one pass that builds
+/// only the bits (`None` for columns of other types: use [`instants`]).
+///
+/// Measured natively (`examples/walker_charts.rs`, "mean price by region ×
+/// returned, first half of 2023", 1M rows, median of 51, wall-clock): the
+/// whole query 5.7 ms through `instants` (an Int64Array of every instant,
+/// then a pass over it), 4.5 ms this way.
+pub fn instants_where(array: &ArrayRef, reading: Reading, accept: impl Fn(i64) -> bool) -> Option<BooleanBuffer> {
+    let test = |ms: i64| js_time(ms).is_some() && accept(ms);
+    let bits = match array.data_type() {
+        DataType::Date32 => {
+            let to_ms = date_to_ms(reading);
+            let days = array.as_primitive::<Date32Type>().values();
+            BooleanBuffer::collect_bool(days.len(), |row| test(to_ms(days[row])))
+        }
+        DataType::Timestamp(_, zone) => {
+            let to_ms = timestamp_to_ms(reading, zone.is_some());
+            let micros = array.as_primitive::<TimestampMicrosecondType>().values();
+            BooleanBuffer::collect_bool(micros.len(), |row| test(to_ms(micros[row])))
+        }
+        _ => return None,
+    };
+    Some(match array.logical_nulls() {
+        Some(nulls) => &bits & nulls.inner(),
+        None => bits,
+    })
+}
+
+/// A stored date (days since the epoch) as the instant of its midnight, in
+/// the zone `reading` gives plain dates.
+fn date_to_ms(reading: Reading) -> impl Fn(i32) -> i64 {
+    let date_shift = reading.date_offset as i64 * MS_PER_MINUTE;
+    move |d| d as i64 * MS_PER_DAY + date_shift
+}
+
+/// A stored timestamp (µs) as an instant in ms: integer division truncates
+/// to whole milliseconds, as a JS Date does; a time without a zone is read
+/// in `reading`'s.
+fn timestamp_to_ms(reading: Reading, zoned: bool) -> impl Fn(i64) -> i64 {
+    let shift = if zoned { 0 } else { reading.offset as i64 * MS_PER_MINUTE };
+    move |m| m / 1000 + shift
+}
+
 fn any_instants(array: &ArrayRef, reading: Reading) -> Option<Int64Array> {
     let shift = reading.offset as i64 * MS_PER_MINUTE;
     let date_shift = reading.date_offset as i64 * MS_PER_MINUTE;
     Some(match array.data_type() {
-        DataType::Date32 => array.as_primitive::<Date32Type>().unary(|d| d as i64 * MS_PER_DAY + date_shift),
-        DataType::Timestamp(_, zone) => {
-            // Integer division truncates to whole milliseconds, as a JS Date does.
-            let shift = if zone.is_some() { 0 } else { shift };
-            array.as_primitive::<TimestampMicrosecondType>().unary(|m| m / 1000 + shift)
-        }
+        DataType::Date32 => array.as_primitive::<Date32Type>().unary(date_to_ms(reading)),
+        DataType::Timestamp(_, zone) => array.as_primitive::<TimestampMicrosecondType>().unary(timestamp_to_ms(reading, zone.is_some())),
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => kind::integers(array.as_ref()),
         DataType::Float32 | DataType::Float64 => {
             kind::floats(array.as_ref()).iter().map(|v| v.filter(|v| v.is_finite()).map(|v| v.trunc() as i64)).collect()
@@ -362,6 +404,33 @@ mod tests {
         let mut text = String::new();
         crate::format::format_timestamp(truncate(micros, unit), false, &mut text);
         text
+    }
+
+    /// The one-pass range test agrees with building every instant and
+    /// testing it: nulls, values beyond a JavaScript `Date`, negative
+    /// microseconds (truncated toward zero), zoned and plain times, dates,
+    /// zone offsets, bounds on the edge.
+    #[test]
+    fn instants_where_agrees_with_instants() {
+        use arrow_array::{Date32Array, TimestampMicrosecondArray};
+        let micros = vec![Some(0), None, Some(-1_500), Some(1_999), Some(i64::MAX), Some(i64::MIN + 1), Some(1_672_531_200_000_000), Some(-86_400_000_000)];
+        let days = vec![Some(0), None, Some(-1), Some(19_358), Some(i32::MAX), Some(i32::MIN), Some(100_000_000)];
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(TimestampMicrosecondArray::from(micros.clone())),
+            Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC")),
+            Arc::new(Date32Array::from(days)),
+        ];
+        for array in &columns {
+            for reading in [Reading { offset: 0, date_offset: 0 }, Reading::in_zone(-540), Reading { offset: 300, date_offset: 0 }] {
+                for (lo, hi) in [(-1.0, 1.0), (-2.0, 0.0), (f64::NEG_INFINITY, f64::INFINITY), (1.6725312e12, 1.6725312e12), (-86_400_000.0, -86_400_000.0)] {
+                    let accept = |v: i64| lo <= v as f64 && v as f64 <= hi;
+                    let fast = instants_where(array, reading, accept).unwrap();
+                    let slow: Vec<bool> = instants(array, reading).unwrap().iter().map(|v| v.is_some_and(accept)).collect();
+                    assert_eq!(fast.iter().collect::<Vec<_>>(), slow, "{:?} {reading:?} [{lo}, {hi}]", array.data_type());
+                }
+            }
+        }
+        assert!(instants_where(&(Arc::new(Int64Array::from(vec![1])) as ArrayRef), Reading::in_zone(0), |_| true).is_none());
     }
 
     #[test]
