@@ -1,6 +1,6 @@
 // What a benchmark run records about itself: the commit measured (and
 // whether the tree differed from it) and the machine. Used by
-// bench/compare.mjs and bench/walker.mjs.
+// bench/compare.mjs, bench/walker.mjs and examples/django-react/bench/compare.mjs.
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { execFileSync } from "node:child_process";
@@ -16,7 +16,7 @@ export function measuredCommit() {
     .split("\n")
     .filter(Boolean)
     .map((l) => l.slice(3))
-    .filter((f) => !f.startsWith("bench-results/") && !f.startsWith("docs/benchmarks") && !f.startsWith("docs/walker-benchmark"));
+    .filter((f) => !f.startsWith("bench-results/") && !f.startsWith("docs/benchmarks") && !f.startsWith("docs/walker-benchmark") && !f.startsWith("docs/django-benchmark"));
   return { commit: git("rev-parse", "HEAD").trim(), dirty: changed.length > 0, changedFiles: changed };
 }
 
