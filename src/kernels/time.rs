@@ -134,29 +134,52 @@ pub fn instants(array: &ArrayRef, reading: Reading) -> Option<Int64Array> {
 }
 
 /// Which rows of a date or timestamp column hold an instant (as
-/// [`instants`] gives it: a JavaScript `Date` holds it) that `accept`s;
-/// nulls never. Straight from the stored values, in one pass that builds
-/// only the bits (`None` for columns of other types: use [`instants`]).
+/// [`instants`] gives it: one a JavaScript `Date` holds) within `[lo, hi]`
+/// (either end may be infinite) and, with `zone`, whose wall-clock reading
+/// in that zone a `Date` holds too ([`wall_ms`]); nulls never. Every one of
+/// these conditions is a range of instants, so their intersection is turned
+/// once into a range of the stored values (days or µs) and each row costs
+/// two integer comparisons: no array of instants, no division per row.
+/// `None` for columns of other types (use [`instants`]).
 ///
 /// Measured natively (`examples/walker_charts.rs`, "mean price by region ×
 /// returned, first half of 2023", 1M rows, median of 51, wall-clock): the
 /// whole query 5.7 ms through `instants` (an Int64Array of every instant,
-/// then a pass over it), 4.5 ms this way.
-pub fn instants_where(array: &ArrayRef, reading: Reading, accept: impl Fn(i64) -> bool) -> Option<BooleanBuffer> {
-    let test = |ms: i64| js_time(ms).is_some() && accept(ms);
+/// then a pass over it), 4.5 ms testing each instant in one pass, 3.6 ms
+/// this way.
+pub fn instants_in_range(array: &ArrayRef, reading: Reading, lo: f64, hi: f64, zone: Option<i32>) -> Option<BooleanBuffer> {
+    // Instants are whole ms within ±JS_MAX_MS (exact as f64), so `lo <= v`
+    // is `ceil(lo) <= v` and `v <= hi` is `v <= floor(hi)`.
+    let limit = JS_MAX_MS as f64 + 1.0;
+    let mut first = lo.ceil().clamp(-limit, limit) as i64;
+    let mut last = hi.floor().clamp(-limit, limit) as i64;
+    first = first.max(-JS_MAX_MS);
+    last = last.min(JS_MAX_MS);
+    if let Some(offset) = zone {
+        let shift = offset as i64 * MS_PER_MINUTE;
+        first = first.max(shift - JS_MAX_MS);
+        last = last.min(shift + JS_MAX_MS);
+    }
     let bits = match array.data_type() {
         DataType::Date32 => {
-            let to_ms = date_to_ms(reading);
+            // v = d · DAY + s: d in [⌈(first - s) / DAY⌉, ⌊(last - s) / DAY⌋].
+            let s = reading.date_offset as i64 * MS_PER_MINUTE;
+            let (from, to) = ((first - s).div_euclid(MS_PER_DAY) + ((first - s).rem_euclid(MS_PER_DAY) != 0) as i64, (last - s).div_euclid(MS_PER_DAY));
             let days = array.as_primitive::<Date32Type>().values();
-            BooleanBuffer::collect_bool(days.len(), |row| test(to_ms(days[row])))
+            BooleanBuffer::collect_bool(days.len(), |row| (from..=to).contains(&(days[row] as i64)))
         }
-        DataType::Timestamp(_, zone) => {
-            let to_ms = timestamp_to_ms(reading, zone.is_some());
+        DataType::Timestamp(_, zoned) => {
+            // v = trunc(m / 1000) + s, truncating toward zero.
+            let s = if zoned.is_some() { 0 } else { reading.offset as i64 * MS_PER_MINUTE };
+            let (a, b) = (first - s, last - s);
+            let from = if a > 0 { a * 1000 } else { (a - 1) * 1000 + 1 };
+            let to = if b >= 0 { (b + 1) * 1000 - 1 } else { b * 1000 };
             let micros = array.as_primitive::<TimestampMicrosecondType>().values();
-            BooleanBuffer::collect_bool(micros.len(), |row| test(to_ms(micros[row])))
+            BooleanBuffer::collect_bool(micros.len(), |row| from <= micros[row] && micros[row] <= to)
         }
         _ => return None,
     };
+    let bits = if first > last { BooleanBuffer::new_unset(array.len()) } else { bits };
     Some(match array.logical_nulls() {
         Some(nulls) => &bits & nulls.inner(),
         None => bits,
@@ -406,31 +429,53 @@ mod tests {
         text
     }
 
-    /// The one-pass range test agrees with building every instant and
+    /// The range of stored values agrees with building every instant and
     /// testing it: nulls, values beyond a JavaScript `Date`, negative
     /// microseconds (truncated toward zero), zoned and plain times, dates,
-    /// zone offsets, bounds on the edge.
+    /// zone offsets, fractional and infinite bounds, bounds on the edge of a
+    /// millisecond, a day and the `Date` range.
     #[test]
-    fn instants_where_agrees_with_instants() {
+    fn instants_in_range_agrees_with_instants() {
         use arrow_array::{Date32Array, TimestampMicrosecondArray};
-        let micros = vec![Some(0), None, Some(-1_500), Some(1_999), Some(i64::MAX), Some(i64::MIN + 1), Some(1_672_531_200_000_000), Some(-86_400_000_000)];
-        let days = vec![Some(0), None, Some(-1), Some(19_358), Some(i32::MAX), Some(i32::MIN), Some(100_000_000)];
+        let mut micros = vec![Some(0), None, Some(-1_500), Some(1_999), Some(i64::MAX), Some(i64::MIN + 1), Some(1_672_531_200_000_000), Some(-86_400_000_000)];
+        micros.extend([-2_001, -2_000, -1_999, -1_000, -999, -1, 1, 999, 1_000, 1_001, 8_640_000_000_000_000_999, -8_640_000_000_000_000_999].map(Some));
+        micros.extend([8_640_000_000_000_001_000, 8_640_000_000_000_000_000 + 540 * 60_000_000].map(Some));
+        let days = vec![Some(0), None, Some(-1), Some(1), Some(19_358), Some(i32::MAX), Some(i32::MIN), Some(100_000_000), Some(-100_000_000), Some(100_000_001)];
         let columns: Vec<ArrayRef> = vec![
             Arc::new(TimestampMicrosecondArray::from(micros.clone())),
             Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC")),
             Arc::new(Date32Array::from(days)),
         ];
+        let bounds = [
+            (-1.0, 1.0),
+            (-2.0, 0.0),
+            (-1.5, -0.5),
+            (0.5, 0.5),
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (1.6725312e12, 1.6725312e12),
+            (-86_400_000.0, -86_400_000.0),
+            (-86_400_001.0, 86_399_999.0),
+            (-2.0, -1.0),
+            (1.0, 2.0),
+            (-3.0, -2.0),
+            (8.64e15 - 1.0, f64::INFINITY),
+            (f64::NEG_INFINITY, -8.64e15),
+            (1e300, f64::INFINITY),
+            (5.0, 4.0),
+        ];
         for array in &columns {
-            for reading in [Reading { offset: 0, date_offset: 0 }, Reading::in_zone(-540), Reading { offset: 300, date_offset: 0 }] {
-                for (lo, hi) in [(-1.0, 1.0), (-2.0, 0.0), (f64::NEG_INFINITY, f64::INFINITY), (1.6725312e12, 1.6725312e12), (-86_400_000.0, -86_400_000.0)] {
-                    let accept = |v: i64| lo <= v as f64 && v as f64 <= hi;
-                    let fast = instants_where(array, reading, accept).unwrap();
-                    let slow: Vec<bool> = instants(array, reading).unwrap().iter().map(|v| v.is_some_and(accept)).collect();
-                    assert_eq!(fast.iter().collect::<Vec<_>>(), slow, "{:?} {reading:?} [{lo}, {hi}]", array.data_type());
+            for reading in [Reading { offset: 0, date_offset: 0 }, Reading::in_zone(-540), Reading { offset: 300, date_offset: 0 }, Reading::in_zone(1)] {
+                for zone in [None, Some(-540), Some(540)] {
+                    for (lo, hi) in bounds {
+                        let fast = instants_in_range(array, reading, lo, hi, zone).unwrap();
+                        let readable = |v: i64| zone.is_none_or(|o| wall_ms(v, o).is_some());
+                        let slow: Vec<bool> = instants(array, reading).unwrap().iter().map(|v| v.is_some_and(|v| readable(v) && lo <= v as f64 && v as f64 <= hi)).collect();
+                        assert_eq!(fast.iter().collect::<Vec<_>>(), slow, "{:?} {reading:?} zone {zone:?} [{lo}, {hi}]", array.data_type());
+                    }
                 }
             }
         }
-        assert!(instants_where(&(Arc::new(Int64Array::from(vec![1])) as ArrayRef), Reading::in_zone(0), |_| true).is_none());
+        assert!(instants_in_range(&(Arc::new(Int64Array::from(vec![1])) as ArrayRef), Reading::in_zone(0), 0.0, 1.0, None).is_none());
     }
 
     #[test]

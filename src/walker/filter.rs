@@ -103,12 +103,11 @@ fn rule_mask(frame: &Frame, fid: &str, rule: &FilterRule, env: &Env) -> Result<B
             // With an offset, Graphic Walker reads each value in that zone
             // first (`newOffsetDate(offset)(v)`), a date that must exist too.
             let readable = |v: i64| offset.is_none_or(|o| o == 0 || time::wall_ms(v, o).is_some());
-            let within = |v: i64| readable(v) && lo <= v as f64 && v as f64 <= hi;
-            match time::instants_where(array, reading, within) {
+            match time::instants_in_range(array, reading, lo, hi, offset.filter(|o| *o != 0)) {
                 Some(mask) => mask,
                 None => {
                     let instants = super::instants(array, fid, reading)?;
-                    BooleanBuffer::from_iter(instants.iter().map(|v| v.is_some_and(within)))
+                    BooleanBuffer::from_iter(instants.iter().map(|v| v.is_some_and(|v| readable(v) && lo <= v as f64 && v as f64 <= hi)))
                 }
             }
         }
