@@ -22,7 +22,7 @@ import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { compareAnswers } from "./compare/answers.mjs";
-import { cpuSplit, machine, measuredCommit } from "./compare/machine.mjs";
+import { browserMemory, cpuSplit, machine, measuredCommit } from "./compare/machine.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const ENGINES = ["quiver", "duckdb", "arquero", "papaparse", "quiverWarmed"];
@@ -52,22 +52,6 @@ const sizes = process.env.QUIVER_BENCH_SIZES
   ? process.env.QUIVER_BENCH_SIZES.split(",")
   : ["10MB", "100MB", ...(process.env.QUIVER_BENCH_1GB === "1" ? ["1GB"] : [])];
 const engines = process.env.QUIVER_BENCH_ENGINES ? process.env.QUIVER_BENCH_ENGINES.split(",") : ENGINES;
-
-/** PSS of every process of the browser (those carrying its profile dir). */
-function browserMemory(profileDir) {
-  let total = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profileDir)) continue;
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      total += pss ? Number(pss[1]) * 1024 : 0;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return total;
-}
 
 async function runEngine(server, launchBrowser, engine, files) {
   const browser = await launchBrowser();

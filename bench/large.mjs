@@ -8,9 +8,10 @@
 //
 //   node bench/large.mjs bench-data/sales-5GB.csv [--shards N|auto] [--queries]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { serveStatic, launchBrowser, ROOT } from "../tests/e2e/harness.mjs";
+import { browserMemory } from "./compare/machine.mjs";
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith("--"));
@@ -23,22 +24,6 @@ if (!file) {
   process.exit(2);
 }
 const shards = option("shards", "auto") === "auto" ? "auto" : Number(option("shards", "auto"));
-
-/** PSS of every process of the browser (those carrying its profile dir). */
-function browserMemory(profileDir) {
-  let total = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profileDir)) continue;
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      total += pss ? Number(pss[1]) * 1024 : 0;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return total;
-}
 
 const server = await serveStatic(ROOT);
 const browser = await launchBrowser();

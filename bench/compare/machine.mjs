@@ -1,7 +1,7 @@
 // What a benchmark run records about itself: the commit measured (and
-// whether the tree differed from it) and the machine. Used by
+// whether the tree differed from it), the machine, and the browser's memory. Used by
 // bench/compare.mjs, bench/walker.mjs and examples/django-react/bench/compare.mjs.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -55,4 +55,20 @@ export async function cpuSplit(ms = 2000) {
   const pct = (v) => Math.round((1000 * v) / total) / 10;
   // user, nice, system, idle, iowait, irq, softirq
   return { normal: pct(d[0]), niced: pct(d[1]), system: pct(d[2] + d[5] + d[6]), idle: pct(d[3] + d[4]) };
+}
+
+/** Bytes: PSS of every process of a browser (those carrying its profile dir). */
+export function browserMemory(profileDir) {
+  let total = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profileDir)) continue;
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      total += pss ? Number(pss[1]) * 1024 : 0;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
 }

@@ -23,30 +23,19 @@
 // Results: bench-results/django-compare.json (raw, with the commit measured
 // and the machine) and docs/django-benchmark.md (the report, regenerated
 // from the raw results by `--report`).
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { launchBrowser, ROOT } from "../../../tests/e2e/harness.mjs";
 import { startExample, logIn, dragField, salesOfSize } from "../../../tests/django/harness.mjs";
-import { machine, measuredCommit } from "../../../bench/compare/machine.mjs";
+import { browserMemory, machine, measuredCommit } from "../../../bench/compare/machine.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 const sizes = (args.sizes ?? "100,1000").split(",").map(Number);
 const paths = (args.paths ?? "old,new").split(",");
 const STEP_TIMEOUT = Number(args["step-timeout-s"] ?? 900) * 1000;
 
-function browserMemory(profileDir) {
-  let total = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profileDir)) continue;
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      total += pss ? Number(pss[1]) * 1024 : 0;
-    } catch {}
-  }
-  return total / 2 ** 20;
-}
+const browserMB = (profileDir) => browserMemory(profileDir) / 2 ** 20;
 
 /** A signature of every canvas Graphic Walker drew (in shadow roots too). */
 function chartSignature() {
@@ -98,7 +87,7 @@ async function run(pathName, mb, options) {
   let browserPeak = 0;
   let serverPeak = 0;
   const sampler = setInterval(() => {
-    browserPeak = Math.max(browserPeak, browserMemory(browser.profileDir));
+    browserPeak = Math.max(browserPeak, browserMB(browser.profileDir));
     serverPeak = Math.max(serverPeak, example.memory().rss);
   }, 200);
   try {
@@ -111,7 +100,7 @@ async function run(pathName, mb, options) {
     await logIn(page, example.url);
     if (pathName === "old") await page.goto(`${example.url}/#legacy`);
     await page.getByTestId("upload").waitFor();
-    result.idle = { browserMB: browserMemory(browser.profileDir), serverMB: example.memory().rss };
+    result.idle = { browserMB: browserMB(browser.profileDir), serverMB: example.memory().rss };
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Network.enable");
     let received = 0;
