@@ -121,7 +121,7 @@ process.on("exit", () => dataDirs.forEach((dir) => rmSync(dir, { recursive: true
  * directory with the two test users, and `vite preview` in front. Resolves
  * to { url, django, dataDir, manage(code), memory(), stop() }.
  */
-export async function startExample({ maxBytes = 2 << 30, threads = 8, env: extra = {}, addressSpaceGB } = {}) {
+export async function startExample({ maxBytes = 2 * 2 ** 30, threads = 8, env: extra = {}, addressSpaceGB } = {}) {
   await buildFrontend();
   const dataDir = mkdtempSync(join(tmpdir(), "quiver-example-"));
   dataDirs.add(dataDir);
@@ -219,7 +219,11 @@ export async function dragField(page, field, shelf) {
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 10, { steps: 5 });
-  await page.mouse.move(to.x + to.width + 200, to.y + to.height / 2, { steps: 20 });
+  // The axes' drop zones are to the right of their labels; the other
+  // shelves' (Color, Size …) are the "Drop Field Here" boxes under them.
+  const axis = /-Axis$/.test(shelf);
+  const [x, y] = axis ? [to.x + to.width + 200, to.y + to.height / 2] : [to.x + to.width / 2 + 20, to.y + to.height + 25];
+  await page.mouse.move(x, y, { steps: 20 });
   await page.waitForTimeout(200);
   await page.mouse.up();
 }

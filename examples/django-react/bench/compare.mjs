@@ -12,8 +12,8 @@
 // first chart (region on X, sum of quantity on Y, dragged as a person does),
 // time per chart change (returned → Color, then discount → Y), peak server
 // memory (the Django processes), peak browser memory (PSS of every Chromium
-// process) and bytes over the wire (uploaded: the request body; downloaded:
-// every response body, from Chromium's network events). A chart counts as
+// process) and bytes over the wire (request and response bodies, counted by
+// a proxy in front of the example: the page's and Quiver's worker's alike). A chart counts as
 // drawn when its canvas has changed and then stayed the same for a second
 // (the time reported is when it reached that final picture).
 //
@@ -26,6 +26,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
+import { createServer, request } from "node:http";
 import { launchBrowser, ROOT } from "../../../tests/e2e/harness.mjs";
 import { startExample, logIn, dragField, salesOfSize } from "../../../tests/django/harness.mjs";
 import { browserMemory, machine, measuredCommit } from "../../../bench/compare/machine.mjs";
@@ -36,6 +37,29 @@ const paths = (args.paths ?? "old,new").split(",");
 const STEP_TIMEOUT = Number(args["step-timeout-s"] ?? 900) * 1000;
 
 const browserMB = (profileDir) => browserMemory(profileDir) / 2 ** 20;
+
+/**
+ * A pass-through HTTP proxy in front of `target` that counts the bytes of
+ * every request and response body: what crosses the wire for the page and
+ * for Quiver's worker alike (Chromium's network events of a page do not
+ * see a worker's requests). Resolves to { url, bytes: { up, down }, close }.
+ */
+async function countingProxy(target) {
+  const { hostname, port } = new URL(target);
+  const bytes = { up: 0, down: 0 };
+  const server = createServer((req, res) => {
+    const upstream = request({ hostname, port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.on("data", (chunk) => (bytes.down += chunk.length));
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.on("data", (chunk) => (bytes.up += chunk.length));
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, bytes, close: () => (server.closeAllConnections(), new Promise((r) => server.close(r))) };
+}
 
 /** A signature of every canvas Graphic Walker drew (in shadow roots too). */
 function chartSignature() {
@@ -82,6 +106,7 @@ async function run(pathName, mb, options) {
   const file = await salesOfSize(mb);
   const fileBytes = statSync(file).size;
   const example = await startExample({ threads: 8, ...options.server });
+  const wire = await countingProxy(example.url);
   const browser = await launchBrowser();
   const result = { path: pathName, file: `${mb} MB`, fileBytes, load: execFileSync("uptime", { encoding: "utf8" }).trim() };
   let browserPeak = 0;
@@ -90,21 +115,19 @@ async function run(pathName, mb, options) {
     browserPeak = Math.max(browserPeak, browserMB(browser.profileDir));
     serverPeak = Math.max(serverPeak, example.memory().rss);
   }, 200);
+  let page;
   try {
-    const page = await browser.newPage();
+    page = await browser.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT);
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("crash", () => errors.push("the tab crashed"));
     await page.route("**/*", (route) => (route.request().url().startsWith("http://127.0.0.1:") || route.request().url().startsWith("blob:") || route.request().url().startsWith("data:") ? route.continue() : route.abort()));
-    await logIn(page, example.url);
-    if (pathName === "old") await page.goto(`${example.url}/#legacy`);
+    await logIn(page, wire.url);
+    if (pathName === "old") await page.goto(`${wire.url}/#legacy`);
     await page.getByTestId("upload").waitFor();
     result.idle = { browserMB: browserMB(browser.profileDir), serverMB: example.memory().rss };
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("Network.enable");
-    let received = 0;
-    cdp.on("Network.dataReceived", (e) => (received += e.encodedDataLength || e.dataLength || 0));
+    wire.bytes.up = wire.bytes.down = 0;
 
     const t0 = performance.now();
     await page.setInputFiles('[data-testid="upload"]', file);
@@ -127,11 +150,11 @@ async function run(pathName, mb, options) {
     }
     // The upload (new path: it ran meanwhile) must have finished before bytes are counted.
     await page.getByTestId("status").filter({ hasNotText: "Upload" }).waitFor({ timeout: STEP_TIMEOUT });
-    result.uploadedBytes = fileBytes; // the request body: the file (the old path's form adds ~200 bytes)
-    result.downloadedBytes = received;
+    result.uploadedBytes = wire.bytes.up;
+    result.downloadedBytes = wire.bytes.down;
     if (pathName === "new") {
       // A later visit: the stored file, streamed from Django into Quiver.
-      received = 0;
+      wire.bytes.down = 0;
       await page.reload();
       const t1 = performance.now();
       await page.getByTestId(`open-${file.split("/").pop()}`).click();
@@ -139,16 +162,21 @@ async function run(pathName, mb, options) {
       result.reopenFieldsShownS = (performance.now() - t1) / 1000;
       await page.getByTestId("status").filter({ hasText: "columns" }).waitFor({ timeout: STEP_TIMEOUT });
       result.reopenLoadedS = (performance.now() - t1) / 1000;
-      result.reopenDownloadedBytes = received;
+      result.reopenDownloadedBytes = wire.bytes.down;
     }
     result.errors = errors;
   } catch (e) {
     result.failed = e.message.split("\n")[0];
+    // What the page showed when it failed (test-results/, git-ignored).
+    const shot = join(ROOT, `test-results/django-compare-${pathName}-${mb}MB.png`);
+    mkdirSync(join(ROOT, "test-results"), { recursive: true });
+    await page?.screenshot({ path: shot }).then(() => (result.screenshot = shot), () => {});
     result.serverLog = example.django.log.slice(-1500);
   } finally {
     clearInterval(sampler);
     result.peak = { browserMB: browserPeak, serverMB: serverPeak };
     await browser.close();
+    await wire.close();
     await example.stop();
   }
   return result;
@@ -166,9 +194,9 @@ function report({ machine: m, measured, args: runArgs, results }) {
     "",
     "The example ([`examples/django-react`](../examples/django-react)) runs Django 5 + DRF under gunicorn (1 process, 8 threads) behind `vite preview`; headless Chromium drives its Data Explorer like a person. **Old**: the page uploads the file to the pandas view (`legacy`, the users' design: `pd.read_csv`, every row back as JSON) and Graphic Walker 0.5.0 computes each chart from the rows. **New**: the page opens the picked file in Quiver at once while it uploads to `quiver_files`, and Graphic Walker asks Quiver for every chart; then the stored file is reopened, streamed from Django into Quiver.",
     "",
-    "Per file: time until Graphic Walker shows the fields; time to the first chart (region on X, sum of quantity on Y, dragged); time per chart change (returned → Color, then discount → Y); peak memory of the Django process and of the browser (PSS of every Chromium process); bytes over the wire (up: the file; down: every response body, from Chromium's network events). A chart counts as drawn when its canvas has changed and then stayed the same for a second (the time reported is when it reached that final picture, so the second of stillness is not counted).",
+    "Per file: time until Graphic Walker shows the fields; time to the first chart (region on X, sum of quantity on Y, dragged); time per chart change (returned → Color, then discount → Y); peak memory of the Django process and of the browser (PSS of every Chromium process); bytes over the wire (request and response bodies, counted by a pass-through proxy in front of the example, so the page's and Quiver's worker's requests alike; before the reopen: the upload, the page's requests and, on the old path, the rows as JSON). A chart counts as drawn when its canvas has changed and then stayed the same for a second (the time reported is when it reached that final picture, so the second of stillness is not counted).",
     "",
-    "| path | file | fields shown | first chart | chart changes | Django peak | browser peak | bytes up | bytes down | reopened from Django | outcome |",
+    "| path | file | fields shown | first chart | chart changes | Django peak | browser peak | bytes up | bytes down | reopened from Django (bytes down: the reloaded page and the file) | outcome |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of results) {
@@ -194,7 +222,7 @@ for (const mb of sizes) {
     const server = {};
     if (pathName === "old" && args["legacy-uncapped-mb"] && mb >= Number(args["legacy-uncapped-mb"])) {
       // The old view without its 100 MB cap, its process limited (so that it fails, not the machine).
-      server.env = { EXPLORER_LEGACY_MAX_BYTES: String(4 << 30) };
+      server.env = { EXPLORER_LEGACY_MAX_BYTES: String(4 * 2 ** 30) };
       server.addressSpaceGB = Number(args["legacy-memory-gb"] ?? 8);
     }
     console.error(`[compare] ${pathName} path, ${mb} MB…`);

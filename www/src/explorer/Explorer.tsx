@@ -12,6 +12,7 @@ import { SAMPLE_URL } from "../components/Picker";
 import { count } from "../format";
 import { ServerFiles } from "./ServerFiles";
 import { FileButton } from "../components/FileButton";
+import { ReadAs, type ReadOptions } from "../components/ReadAs";
 
 /** The last queries Graphic Walker sent and their answers (for tests and
  *  for curious people: `quiverWalkerLog` in the console). */
@@ -32,7 +33,10 @@ export function Explorer() {
   const [source, setSource] = useState<File | string | null>(null);
   const [name, setName] = useState("");
   const [url, setUrl] = useState("");
-  const handle = useDataset(source);
+  // How the file is read (encoding, delimiter): detected, or picked on the
+  // read-as line after a load, which reads the same file again.
+  const [readOptions, setReadOptions] = useState<ReadOptions>({});
+  const handle = useDataset(source, readOptions);
   const { dataset, status, info, error } = handle;
   const ready = status === "ready" && dataset && info;
 
@@ -45,6 +49,7 @@ export function Explorer() {
 
   const open = (next: File | string, label: string) => {
     setName(label);
+    setReadOptions({});
     setSource(next);
   };
 
@@ -78,6 +83,7 @@ export function Explorer() {
             {count(info.numRows)} rows · {info.schema.length} columns
           </p>
         )}
+        {info && status !== "loading" && <ReadAs info={info} options={readOptions} onChange={setReadOptions} disabled={false} />}
         {error && (
           <p className="error" role="alert">
             {error.message}
