@@ -193,6 +193,7 @@ async function run(pathName, mb, options) {
 const RAW = join(ROOT, "bench-results/django-compare.json");
 const REPORT = join(ROOT, "docs/django-benchmark.md");
 const f = (x, d = 1) => (x === undefined ? "—" : x.toFixed(d));
+const secs = (x, d = 1) => (x === undefined ? "—" : `${x.toFixed(d)} s`);
 const mb = (bytes) => (bytes === undefined ? "—" : `${(bytes / 1e6).toFixed(0)} MB`);
 
 function report({ machine: m, measured, args: runArgs, results }) {
@@ -209,10 +210,10 @@ function report({ machine: m, measured, args: runArgs, results }) {
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of results) {
-    const reopened = r.reopenLoadedS === undefined ? "—" : `${f(r.reopenLoadedS)} s (${((r.reopenDownloadedBytes ?? 0) / 1e6).toFixed(0)} MB down)`;
+    const reopened = r.reopenLoadedS === undefined ? "—" : `${secs(r.reopenLoadedS)} (${((r.reopenDownloadedBytes ?? 0) / 1e6).toFixed(0)} MB down)`;
     const outcome = r.failed ? `failed${r.failedAfterS === undefined ? "" : ` after ${f(r.failedAfterS)} s`}: ${r.failed}${r.pageStatus ? ` (the page still said "${r.pageStatus}")` : ""}${r.legacyUncapped ? ` (size cap lifted, process limited to ${r.legacyUncapped.addressSpaceGB} GB of address space)` : ""}` : "ok";
     lines.push(
-      `| ${r.path} | ${r.file} | ${f(r.fieldsShownS)} s | ${f(r.firstChartS)} s | ${r.changesS?.map((c) => `${f(c, 2)} s`).join(", ") ?? "—"} | ${f(r.peak.serverMB, 0)} MB | ${f(r.peak.browserMB, 0)} MB | ${mb(r.uploadedBytes)} | ${mb(r.downloadedBytes)} | ${reopened} | ${outcome} |`,
+      `| ${r.path} | ${r.file} | ${secs(r.fieldsShownS)} | ${secs(r.firstChartS)} | ${r.changesS?.map((c) => secs(c, 2)).join(", ") ?? "—"} | ${f(r.peak.serverMB, 0)} MB | ${f(r.peak.browserMB, 0)} MB | ${mb(r.uploadedBytes)} | ${mb(r.downloadedBytes)} | ${reopened} | ${outcome} |`,
     );
   }
   lines.push("", "Each run's commit and the load on the machine at its start:", "", ...results.map((r) => `- ${r.path}, ${r.file}: \`${(r.measured ?? measured).commit.slice(0, 12)}\`; ${r.load}`), "");
