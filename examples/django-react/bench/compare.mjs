@@ -216,6 +216,11 @@ function report({ machine: m, measured, args: runArgs, results }) {
       `| ${r.path} | ${r.file} | ${secs(r.fieldsShownS)} | ${secs(r.firstChartS)} | ${r.changesS?.map((c) => secs(c, 2)).join(", ") ?? "—"} | ${f(r.peak.serverMB, 0)} MB | ${f(r.peak.browserMB, 0)} MB | ${mb(r.uploadedBytes)} | ${mb(r.downloadedBytes)} | ${reopened} | ${outcome} |`,
     );
   }
+  for (const r of results.filter((r) => r.failed && r.serverLog)) {
+    const log = r.serverLog.trim().split("\n");
+    const where = log.filter((l) => l.trim().startsWith("File ")).pop()?.trim();
+    lines.push("", `The ${r.path} path at ${r.file}: Django's log ends with \`${log.pop().trim()}\`${where ? `, raised in ${where.replace(/^File "[^"]*\/(lib\/python[^"]*)"/, "$1")}` : ""}.`);
+  }
   lines.push("", "Each run's commit and the load on the machine at its start:", "", ...results.map((r) => `- ${r.path}, ${r.file}: \`${(r.measured ?? measured).commit.slice(0, 12)}\`; ${r.load}`), "");
   return lines.join("\n");
 }
