@@ -9,7 +9,7 @@
 use encoding_rs::{Encoding, EUC_KR, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use quiver::ingest::{range, Ingest, IngestOptions, Warning, WarningKind};
 use quiver::rows::Rows;
-use quiver::Table;
+use quiver::{QuiverError, Table};
 use serde_json::{json, Value};
 
 fn options(json: &str) -> IngestOptions {
@@ -370,6 +370,29 @@ fn an_ambiguous_column_says_which_order_was_picked() {
     let loaded = load_every_way(b"d;n\n01/02/2024;1\n03/04/2024;2\n", &IngestOptions::default());
     assert_eq!(column(&loaded.table, "d"), [json!("2024-02-01"), json!("2024-04-03")]);
     assert!(dialect(&loaded.table, "d").unwrap().starts_with("day-first dates (ambiguous"));
+}
+
+#[test]
+fn a_user_picks_the_date_order_of_a_column() {
+    // The ambiguous comma file of the test above, read day first on request:
+    // decided, so no "(ambiguous …)", in every chunking and in ranges.
+    let picked = options(r#"{"dateOrders":{"d":"dayFirst"}}"#);
+    let loaded = load_every_way(b"d,n\n01/02/2024,1\n03/04/2024,2\n", &picked);
+    assert_eq!(column(&loaded.table, "d"), [json!("2024-02-01"), json!("2024-04-03")]);
+    assert_eq!(dialect(&loaded.table, "d").as_deref(), Some("day-first dates"));
+    // Month first in a semicolon file (where the guess is day first).
+    let loaded = load_every_way(b"d;n\n01/02/2024;1\n03/04/2024;2\n", &options(r#"{"dateOrders":{"d":"monthFirst"}}"#));
+    assert_eq!(column(&loaded.table, "d"), [json!("2024-01-02"), json!("2024-03-04")]);
+    assert_eq!(dialect(&loaded.table, "d").as_deref(), Some("month-first dates"));
+    // A date that does not read in the picked order makes the column text;
+    // other columns are not touched.
+    let loaded = load_chunked(b"d,e\n01/02/2024,01/02/2024\n13/01/2024,13/01/2024\n", &options(r#"{"dateOrders":{"d":"monthFirst"}}"#), 5, 64 * 1024);
+    assert_eq!(kinds(&loaded.table), [("d".into(), "string"), ("e".into(), "date")]);
+    // A column that is not in the file, or an order that is not one.
+    let error = Ingest::new(options(r#"{"dateOrders":{"x":"dayFirst"}}"#)).and_then(|mut i| i.push(b"d\n01/02/2024\n").and_then(|_| i.finish()));
+    assert!(matches!(error, Err(QuiverError::UnknownColumn(ref c)) if c == "x"), "{error:?}");
+    let error = IngestOptions::from_json(r#"{"dateOrders":{"d":"iso"}}"#).unwrap_err();
+    assert!(error.to_string().contains("dayFirst"), "{error}");
 }
 
 #[test]

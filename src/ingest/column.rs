@@ -430,6 +430,15 @@ impl ColumnBuilder {
         self
     }
 
+    /// Dates in `order`, decided (the caller's choice): no guess, no swap.
+    pub fn with_date_order(mut self, order: Option<DateOrder>) -> Self {
+        if let Some(order) = order {
+            self.date_order = order;
+            self.date_decided = true;
+        }
+        self
+    }
+
     /// The column's dialect (numbers and dates) as far as decided.
     pub fn dialect(&self) -> Dialect {
         Dialect { number: self.format, dates: self.date_order, dates_decided: self.date_decided }

@@ -241,6 +241,7 @@ impl Ingest {
                 .map(|(i, name)| {
                     ColumnBuilder::new(name.clone(), ingest.options.column_types.get(name).copied())
                         .with_dialect(layout.delimiter, layout.dialects.get(i).copied().unwrap_or_default())
+                        .with_date_order(ingest.options.date_orders.get(name).copied())
                 })
                 .collect();
             parser.batch.set_columns(parser.names.len());
@@ -690,7 +691,7 @@ impl Parser {
         } else {
             header::generated_names(record.ends.len())
         };
-        if let Some(unknown) = options.column_types.keys().find(|name| !self.names.contains(name)) {
+        if let Some(unknown) = options.column_types.keys().chain(options.date_orders.keys()).find(|name| !self.names.contains(name)) {
             return Err(QuiverError::UnknownColumn(unknown.clone()));
         }
         let delimiter = self.delimiter;
@@ -701,6 +702,7 @@ impl Parser {
             .map(|(i, name)| {
                 ColumnBuilder::new(name.clone(), options.column_types.get(name).copied())
                     .with_dialect(delimiter, self.number_formats.get(i).copied().unwrap_or_default())
+                    .with_date_order(options.date_orders.get(name).copied())
             })
             .collect();
         self.batch.set_columns(self.names.len());

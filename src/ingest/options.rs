@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::infer::DateOrder;
 use crate::error::{QuiverError, Result};
 
 /// The logical type of a column, as inferred or as overridden by the caller.
@@ -98,6 +99,12 @@ pub struct IngestOptions {
     /// Keep the rows that repeat the header mid-file (files joined with
     /// `cat`) instead of dropping them; a warning names their lines either way.
     pub keep_repeated_headers: bool,
+    /// The order of day and month in these columns' dates (`"dayFirst"` or
+    /// `"monthFirst"`), by column name: taken as decided, instead of read
+    /// from the values (what a user picks for a column whose days are all
+    /// 12 or less). A date that does not read in that order makes the
+    /// column text, as any value of another type does.
+    pub date_orders: BTreeMap<String, DateOrder>,
 }
 
 impl Default for IngestOptions {
@@ -113,6 +120,7 @@ impl Default for IngestOptions {
             memory_limit_bytes: None,
             encoding: None,
             keep_repeated_headers: false,
+            date_orders: BTreeMap::new(),
         }
     }
 }
@@ -145,6 +153,9 @@ impl IngestOptions {
         }
         if let Some(label) = &self.encoding {
             super::encoding::for_label(label)?;
+        }
+        if let Some((name, _)) = self.date_orders.iter().find(|(_, order)| **order == DateOrder::Iso) {
+            return Err(invalid("dateOrders", &format!("\"{name}\": the order is \"dayFirst\" or \"monthFirst\"")));
         }
         Ok(())
     }

@@ -64,6 +64,10 @@ export interface IngestOptions {
   encoding?: string;
   /** Keep rows that repeat the header mid-file (default: dropped, with a warning). */
   keepRepeatedHeaders?: boolean;
+  /** The order of day and month in some columns' dates, by name, taken as
+   *  decided instead of read from the values (a column whose days are all 12
+   *  or less is otherwise a guess, which its `dialect` says). */
+  dateOrders?: Record<string, "dayFirst" | "monthFirst">;
   /** Stop with an error when the table would need more memory than this
    *  (default 3 GB: a wasm instance has at most 4 GB). */
   memoryLimitBytes?: number;

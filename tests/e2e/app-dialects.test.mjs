@@ -61,3 +61,25 @@ test("the Data Explorer says how a file was read, gives Graphic Walker the Korea
   assert.equal(await walker.getByText("부서", { exact: true }).count(), 0, "the fields are read as Windows-1252 now");
   await page.close();
 });
+
+test("a date column whose days are all 12 or less: the app says the order was picked, and the user flips it", async () => {
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  await page.setInputFiles('[data-testid="file-input"]', { name: "ambiguous.csv", mimeType: "text/csv", buffer: Buffer.from("d,n\n01/02/2024,1\n03/04/2024,2\n") });
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 120_000 });
+  assert.equal(await page.textContent('[data-testid="read-as-text"]'), "Read as UTF-8 · , · month-first dates");
+  assert.match(await page.textContent('[data-testid="read-as"]'), /dates in d could be either order/);
+  // The first row's date, once the grid shows it.
+  const firstDate = (expected) =>
+    page.waitForFunction(
+      (want) => [...document.querySelectorAll('[data-testid="grid"] .grid-row:first-child .cell')].some((c) => c.textContent === want),
+      expected,
+      { timeout: 60_000 },
+    );
+  await firstDate("2024-01-02");
+  await page.selectOption('[data-testid="read-as-dates-d"]', "dayFirst");
+  await page.waitForFunction(() => document.querySelector('[data-testid="read-as-text"]')?.textContent === "Read as UTF-8 · , · day-first dates", null, { timeout: 120_000 });
+  assert.doesNotMatch(await page.textContent('[data-testid="read-as"]'), /could be either order/);
+  await firstDate("2024-02-01");
+  await page.close();
+});

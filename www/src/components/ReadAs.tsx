@@ -1,12 +1,14 @@
 // One line after a load saying how the file was read (encoding, delimiter,
 // the columns' dialects: "EUC-KR (CP949, Korean) · ; · decimal comma ·
-// day-first dates"), with controls to change the encoding or the delimiter
-// and read the file again (issue 14).
+// day-first dates"), with controls to change the encoding, the delimiter or
+// the order of day and month in a date column, and read the file again
+// (issue 14).
 import type { DatasetInfo } from "@quiver/client";
 
 export interface ReadOptions {
   encoding?: string;
   delimiter?: string;
+  dateOrders?: Record<string, "dayFirst" | "monthFirst">;
 }
 
 const ENCODINGS: [string, string][] = [
@@ -35,6 +37,8 @@ const delimiterName = (d: string | undefined) => (d === "\t" ? "tab" : d ?? "?")
 export function ReadAs({ info, options, onChange, disabled }: { info: DatasetInfo; options: ReadOptions; onChange: (o: ReadOptions) => void; disabled: boolean }) {
   const dialects = [...new Set(info.schema.flatMap((c) => (c.dialect ? [c.dialect.replace(/ \(ambiguous.*$/, "")] : [])))];
   const ambiguous = info.schema.filter((c) => c.dialect?.includes("ambiguous")).map((c) => c.name);
+  // Columns whose dates are not ISO, or were picked: their order can be set.
+  const dateColumns = info.schema.filter((c) => /dates/.test(c.dialect ?? "") || options.dateOrders?.[c.name]).map((c) => c.name);
   const parts = [`${info.encoding ?? "?"}${info.encodingGuessed ? " (guessed)" : ""}`, delimiterName(info.delimiter), ...dialects];
   return (
     <div className="read-as" data-testid="read-as">
@@ -70,6 +74,26 @@ export function ReadAs({ info, options, onChange, disabled }: { info: DatasetInf
           ))}
         </select>
       </label>
+      {dateColumns.map((name) => (
+        <label key={name}>
+          {name}{" "}
+          <select
+            data-testid={`read-as-dates-${name}`}
+            value={options.dateOrders?.[name] ?? ""}
+            disabled={disabled}
+            onChange={(e) => {
+              const { [name]: _, ...others } = options.dateOrders ?? {};
+              const order = e.target.value as "" | "dayFirst" | "monthFirst";
+              const dateOrders = order ? { ...others, [name]: order } : others;
+              onChange({ ...options, dateOrders: Object.keys(dateOrders).length ? dateOrders : undefined });
+            }}
+          >
+            <option value="">dates: detect</option>
+            <option value="dayFirst">day first (31/12)</option>
+            <option value="monthFirst">month first (12/31)</option>
+          </select>
+        </label>
+      ))}
     </div>
   );
 }
