@@ -377,7 +377,7 @@ impl Accumulator {
                 let mut codes = EqualityCodes::new(values);
                 let nulls = state[1].as_boolean();
                 let offsets = lists.value_offsets();
-                let value_ids: Vec<u32> = ids.iter().enumerate().flat_map(|(i, &id)| std::iter::repeat_n(id, (offsets[i + 1] - offsets[i]) as usize)).collect();
+                let value_ids = list_value_groups(offsets, ids);
                 let mut buckets = Buckets::new(&value_ids, self.groups);
                 for (v, &id) in value_ids.iter().enumerate() {
                     if let Some(code) = codes.code(v) {
@@ -424,7 +424,7 @@ impl Accumulator {
                 let lists = state[0].as_list::<i32>();
                 let values = lists.values().as_primitive::<Float64Type>();
                 let offsets = lists.value_offsets();
-                let value_ids: Vec<u32> = ids.iter().enumerate().flat_map(|(i, &id)| std::iter::repeat_n(id, (offsets[i + 1] - offsets[i]) as usize)).collect();
+                let value_ids = list_value_groups(offsets, ids);
                 *buckets = Buckets::new(&value_ids, self.groups);
                 for (v, &id) in value_ids.iter().enumerate() {
                     buckets.put(id as usize, values.value(v));
@@ -534,6 +534,12 @@ fn quantiles(buckets: &mut Buckets<f64>, q: f64) -> ArrayRef {
         });
     });
     Arc::new(Float64Array::from(out))
+}
+
+/// The group of every value of a list state, whose list `i` belongs to
+/// group `ids[i]` (`offsets`: the lists' value offsets).
+fn list_value_groups(offsets: &[i32], ids: &[u32]) -> Vec<u32> {
+    ids.iter().enumerate().flat_map(|(i, &id)| std::iter::repeat_n(id, (offsets[i + 1] - offsets[i]) as usize)).collect()
 }
 
 /// Items put into one bucket per group (a counting sort on the group id:

@@ -11,12 +11,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
-import { createServer, request } from "node:http";
 import { Transform } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchBrowser, ARTIFACTS } from "../e2e/harness.mjs";
-import { startExample, logIn, tapWalker, dragField, salesOfSize, pandasSums } from "./harness.mjs";
+import { startExample, logIn, tapWalker, dragField, salesOfSize, pandasSums, proxy } from "./harness.mjs";
 
 const CAP = 150 * 1024 * 1024;
 let example, browser;
@@ -76,15 +75,13 @@ async function throttle(page, { up = -1, down = -1 }) {
  * worker, where the download runs.) Resolves to { url, held, release, close }.
  */
 async function holdingProxy(target, match, after) {
-  const { hostname, port } = new URL(target);
   let release;
   const released = new Promise((resolve) => (release = resolve));
   let onHeld;
   const held = new Promise((resolve) => (onHeld = resolve));
   let used = false;
-  const server = createServer((req, res) => {
-    const upstream = request({ hostname, port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode, answer.headers);
+  const { url, close } = await proxy(target, {
+    respond(req, answer, res) {
       if (used || !match(req)) return void answer.pipe(res);
       used = true;
       let passed = 0;
@@ -97,12 +94,9 @@ async function holdingProxy(target, match, after) {
         },
       });
       answer.pipe(hold).pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+    },
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, held, release, close: () => (release(), server.closeAllConnections(), new Promise((r) => server.close(r))) };
+  return { url, held, release, close: () => (release(), close()) };
 }
 
 let analystId;

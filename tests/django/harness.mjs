@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
+import * as http from "node:http";
 import { ROOT } from "../e2e/harness.mjs";
 import { tarball, exec } from "../package/harness.mjs";
 
@@ -208,6 +209,28 @@ export async function tapWalker(page) {
       return post.call(this, message, ...rest);
     };
   });
+}
+
+/**
+ * An HTTP proxy in front of `target` (the page and Quiver's worker alike go
+ * through it, which Chromium's network emulation and events do not reach):
+ * `onRequestChunk(chunk)` sees request bodies; `respond(req, answer, res)`
+ * sends a response's body (default: piped as it comes). Resolves to
+ * { url, close }.
+ */
+export async function proxy(target, { onRequestChunk = () => {}, respond = (_req, answer, res) => answer.pipe(res) } = {}) {
+  const { hostname, port } = new URL(target);
+  const server = http.createServer((req, res) => {
+    const upstream = http.request({ hostname, port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      respond(req, answer, res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.on("data", onRequestChunk);
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => (server.closeAllConnections(), new Promise((r) => server.close(r))) };
 }
 
 /** Drags Graphic Walker's field `field` onto its shelf `shelf`, as a person does. */

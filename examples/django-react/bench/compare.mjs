@@ -27,9 +27,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { createServer, request } from "node:http";
 import { launchBrowser, ROOT } from "../../../tests/e2e/harness.mjs";
-import { startExample, logIn, dragField, salesOfSize } from "../../../tests/django/harness.mjs";
+import { startExample, logIn, dragField, salesOfSize, proxy } from "../../../tests/django/harness.mjs";
 import { browserMemory, machine, measuredCommit } from "../../../bench/compare/machine.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
@@ -46,20 +45,15 @@ const browserMB = (profileDir) => browserMemory(profileDir) / 2 ** 20;
  * see a worker's requests). Resolves to { url, bytes: { up, down }, close }.
  */
 async function countingProxy(target) {
-  const { hostname, port } = new URL(target);
   const bytes = { up: 0, down: 0 };
-  const server = createServer((req, res) => {
-    const upstream = request({ hostname, port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode, answer.headers);
+  const { url, close } = await proxy(target, {
+    onRequestChunk: (chunk) => (bytes.up += chunk.length),
+    respond(_req, answer, res) {
       answer.on("data", (chunk) => (bytes.down += chunk.length));
       answer.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.on("data", (chunk) => (bytes.up += chunk.length));
-    req.pipe(upstream);
+    },
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, bytes, close: () => (server.closeAllConnections(), new Promise((r) => server.close(r))) };
+  return { url, bytes, close };
 }
 
 /** A signature of every canvas Graphic Walker drew (in shadow roots too). */
