@@ -129,6 +129,61 @@ fn widening_keeps_every_earlier_value() {
     assert_eq!(kind(&t, "v"), "integer");
 }
 
+/// A column that becomes text shows every value as the file wrote it,
+/// whatever the batch size. Found by the `ingest` fuzz target (issue 11,
+/// `fuzz/regressions/ingest/widened-dialect-text`): `3 169` read as a
+/// number in a decimal-comma column, `0.15` later made it text, and rows of
+/// one per batch showed `3169` where the whole file in one batch showed
+/// `3 169` (so a CSV export read back as a float column).
+#[test]
+fn a_column_that_becomes_text_keeps_what_the_file_wrote_whatever_the_batch_size() {
+    let cases: [(&str, &[&str]); 7] = [
+        ("a;v\n1;3 169\n2;2\n3;0.15\n", &["3 169", "2", "0.15"]),
+        ("v\n1.50\n2\n-0\n007\n1e5\nx\n", &["1.50", "2", "-0", "007", "1e5", "x"]),
+        ("v\n 7\n8\nx\n", &[" 7", "8", "x"]),
+        ("v\nTRUE\nfalse\nmaybe\n", &["TRUE", "false", "maybe"]),
+        ("v\n31/12/2024\n2024-01-05\nsoon\n", &["31/12/2024", "2024-01-05", "soon"]),
+        ("v\n2024-01-05 10:00\n2024-01-05T10:00:00.500Z\nsoon\n", &["2024-01-05 10:00", "2024-01-05T10:00:00.500Z", "soon"]),
+        // A misfit in the middle of a batch, after a widening to float.
+        ("v\n1\n2.50\n3\nx\n4.0\n", &["1", "2.50", "3", "x", "4.0"]),
+    ];
+    for (text, expected) in cases {
+        for batch_rows in [1, 2, 3, 1024] {
+            let t = load_chunked(text.as_bytes(), options(&format!(r#"{{"batchRows": {batch_rows}}}"#)), 5).unwrap().0;
+            assert_eq!(kind(&t, "v"), "string", "{text:?}");
+            let shown: Vec<Value> = expected.iter().map(|v| json!(v)).collect();
+            assert_eq!(column(&t, "v"), shown, "{text:?} in batches of {batch_rows}");
+        }
+    }
+}
+
+/// Beyond the bound on the text kept per column (`written::MAX_VALUES`
+/// values), earlier values are written in the canonical form; where that
+/// starts is counted value by value, so it does not depend on the batch
+/// size either.
+#[test]
+fn past_the_kept_text_values_are_canonical_whatever_the_batch_size() {
+    use quiver::ingest::written::MAX_VALUES;
+    let mut text = String::from("v\n");
+    for i in 0..MAX_VALUES + 3 {
+        text.push_str(&format!("{i}.50\n"));
+    }
+    text.push_str("x\n");
+    let mut seen = None;
+    for batch_rows in [1000, 65_536, 1 << 20] {
+        let t = load_chunked(text.as_bytes(), options(&format!(r#"{{"batchRows": {batch_rows}}}"#)), 1 << 16).unwrap().0;
+        let values = column(&t, "v");
+        assert_eq!(values[0], json!("0.50"));
+        assert_eq!(values[MAX_VALUES - 1], json!(format!("{}.50", MAX_VALUES - 1)));
+        assert_eq!(values[MAX_VALUES], json!(format!("{}.5", MAX_VALUES)), "past the bound");
+        assert_eq!(values[MAX_VALUES + 3], json!("x"));
+        match &seen {
+            None => seen = Some(values),
+            Some(before) => assert_eq!(&values, before, "batches of {batch_rows}"),
+        }
+    }
+}
+
 #[test]
 fn integers_are_stored_as_narrow_as_their_values_allow() {
     assert_eq!(data_type(&switching(&["1", "-128"], &["127"]), "v"), DataType::Int8);
@@ -578,7 +633,8 @@ fn the_delimiter_does_not_depend_on_the_chunk_size() {
 /// no-header-first-batch): without a header, the first record went into the
 /// first batch without the batch being checked, so it held `batchRows + 1`
 /// rows; a value read as a number there (`396.`) stayed text as written,
-/// where with a header it is a number widened to text later (`396`).
+/// where with a header it is a number widened to text later (`396` then;
+/// `396.` since a widening keeps what the file wrote).
 #[test]
 fn batches_are_cut_alike_with_and_without_a_header() {
     for batch_rows in [1, 2, 3] {
@@ -587,5 +643,5 @@ fn batches_are_cut_alike_with_and_without_a_header() {
         assert_eq!(column(&without, "column_1"), column(&with_header, "c1"), "batchRows {batch_rows}");
     }
     let t = load_with("396.,1\nS2,2\n", r#"{"batchRows": 1, "hasHeader": false}"#);
-    assert_eq!(column(&t, "column_1"), [json!("396"), json!("S2")]);
+    assert_eq!(column(&t, "column_1"), [json!("396."), json!("S2")]);
 }

@@ -30,6 +30,7 @@ use super::records::RawBatch;
 use super::region::Region;
 use super::warnings::Tally;
 use super::widen;
+use super::written::{self, WrittenTexts};
 use crate::error::{QuiverError, Result};
 
 /// Text columns stay dictionary-encoded while that takes less memory than
@@ -304,22 +305,44 @@ impl NullTokens {
     }
 }
 
-/// One column's fields within a raw batch.
+/// One column's fields within a raw batch (all its rows, or the rows from
+/// `start` to `end`).
+#[derive(Clone, Copy)]
 pub struct ColumnSlice<'a> {
-    pub batch: &'a RawBatch,
-    pub column: usize,
+    batch: &'a RawBatch,
+    column: usize,
     /// The whole batch is valid UTF-8 (so no field needs checking).
-    pub utf8: bool,
+    utf8: bool,
+    start: usize,
+    end: usize,
 }
 
-impl ColumnSlice<'_> {
+impl<'a> ColumnSlice<'a> {
+    pub fn new(batch: &'a RawBatch, column: usize, utf8: bool) -> Self {
+        ColumnSlice { batch, column, utf8, start: 0, end: batch.rows() }
+    }
+
     fn rows(&self) -> usize {
-        self.batch.rows()
+        self.end - self.start
     }
 
     #[inline]
-    fn field(&self, row: usize) -> &[u8] {
-        self.batch.field(row, self.column)
+    fn field(&self, row: usize) -> &'a [u8] {
+        self.batch.field(self.start + row, self.column)
+    }
+
+    fn line(&self, row: usize) -> u64 {
+        self.batch.line(self.start + row)
+    }
+
+    /// The first `rows` rows.
+    fn head(&self, rows: usize) -> Self {
+        ColumnSlice { end: self.start + rows, ..*self }
+    }
+
+    /// The rows after the first `rows`.
+    fn tail(&self, rows: usize) -> Self {
+        ColumnSlice { start: self.start + rows, ..*self }
     }
 }
 
@@ -334,8 +357,9 @@ pub struct ColumnIssues {
 
 /// Why encoding a batch with the current kind stopped.
 enum Stop {
-    /// A value of this kind does not fit: widen and encode again.
-    Widen(ColumnKind),
+    /// A value of this kind, in this row of the slice, does not fit: widen
+    /// and encode again.
+    Widen(ColumnKind, usize),
     /// A number written in another format (`1,5`): the column takes it
     /// (its values so far were integers, which read the same) and the
     /// batch is encoded again.
@@ -393,6 +417,9 @@ pub struct ColumnBuilder {
     /// ISO dates were stored while the order was undecided: they cannot be
     /// swapped with the others.
     iso_dates_seen: bool,
+    /// The written text of stored values that a widening to text would
+    /// write otherwise (see [`written`]).
+    written: WrittenTexts,
 }
 
 /// The Arrow field metadata key holding a column's dialect.
@@ -416,6 +443,7 @@ impl ColumnBuilder {
             date_order: DateOrder::Iso,
             date_decided: false,
             iso_dates_seen: false,
+            written: WrittenTexts::default(),
         }
     }
 
@@ -519,6 +547,7 @@ impl ColumnBuilder {
         strict: bool,
         issues: &mut ColumnIssues,
     ) -> Result<()> {
+        let mut slice = slice;
         let mut kind = self.forced.or(self.kind);
         let encoded = loop {
             let Some(k) = kind else {
@@ -549,7 +578,12 @@ impl ColumnBuilder {
                 }
             };
             let mut batch_issues = ColumnIssues::default();
-            match self.encode(k, &slice, nulls, strict, &mut batch_issues) {
+            let mark = self.written.mark();
+            let result = self.encode(k, &slice, nulls, strict, &mut batch_issues);
+            if result.is_err() {
+                self.written.rewind(mark);
+            }
+            match result {
                 Ok(encoded) => {
                     issues.unparsed.merge(batch_issues.unparsed);
                     issues.invalid_utf8.merge(batch_issues.invalid_utf8);
@@ -570,12 +604,31 @@ impl ColumnBuilder {
                     self.date_decided = decided;
                     kind = Some(infer::join(k, found));
                 }
-                Err(Stop::Widen(found)) => {
+                Err(Stop::Widen(found, row)) => {
                     let mut wider = infer::join(k, found);
                     // Integers a float cannot hold exactly make the column text;
                     // so does any misfit that would not widen (always progress).
                     if wider == k || (wider == ColumnKind::Float && self.int_range.is_some_and(beyond_exact_float)) {
                         wider = ColumnKind::String;
+                    }
+                    if wider == ColumnKind::String && row > 0 {
+                        // The rows before the misfit are values of `k`, stored
+                        // as such like the rows of earlier batches (their
+                        // written text kept), so that the column's text does
+                        // not depend on where the batches end.
+                        let head = slice.head(row);
+                        let mut head_issues = ColumnIssues::default();
+                        match self.encode(k, &head, nulls, strict, &mut head_issues) {
+                            Ok(encoded) => {
+                                issues.unparsed.merge(head_issues.unparsed);
+                                issues.invalid_utf8.merge(head_issues.invalid_utf8);
+                                self.adopt(k, encoded)?;
+                                self.note_dates(&head, nulls);
+                                slice = slice.tail(row);
+                            }
+                            Err(Stop::Fail(e)) => return Err(e),
+                            Err(_) => unreachable!("the rows before the first misfit fit"),
+                        }
                     }
                     kind = Some(wider);
                 }
@@ -627,9 +680,9 @@ impl ColumnBuilder {
                         }
                     }
                 }
-                return Err(Stop::Widen(found));
+                return Err(Stop::Widen(found, row));
             }
-            let line = slice.batch.line(row);
+            let line = slice.line(row);
             if strict {
                 return Err(Stop::Fail(QuiverError::BadValue {
                     line,
@@ -641,6 +694,19 @@ impl ColumnBuilder {
             issues.unparsed.add(line);
             Ok(())
         };
+        // The written text of values a widening to text would write
+        // otherwise (rows counted in the column): a forced kind never widens.
+        let first_row = self.store.len;
+        let written = &mut self.written;
+        macro_rules! keep {
+            ($canonical:expr) => {
+                |row: usize, field: &[u8], _| {
+                    if !forced {
+                        written.keep_unless(first_row + row, field, || $canonical(field));
+                    }
+                }
+            };
+        }
         let mut encoded = Encoded { array: Arc::new(NullArray::new(0)), int_range: None, zoned: false, values: 0 };
         encoded.array = match kind {
             ColumnKind::Boolean => {
@@ -650,6 +716,7 @@ impl ColumnBuilder {
                     if nulls.is_null(field) {
                         builder.append_null();
                     } else if let Some(v) = infer::parse_bool(infer::trim(field)) {
+                        keep!(|f: &[u8]| f == b"true" || f == b"false")(row, field, ());
                         builder.append_value(v);
                     } else {
                         misfit(row, field)?;
@@ -669,6 +736,7 @@ impl ColumnBuilder {
                         max = max.max(v);
                         Some(v)
                     },
+                    keep!(|f| written::integer_is_canonical(f, format)),
                     &mut misfit,
                 )?;
                 encoded.int_range = (min <= max).then_some((min, max));
@@ -678,10 +746,17 @@ impl ColumnBuilder {
                 slice,
                 nulls,
                 |f| if infer::integral_beyond_exact_float(f) { None } else { infer::parse_float_in(f, format) },
+                keep!(|f| written::float_is_canonical(f, format)),
                 &mut misfit,
             )?),
             ColumnKind::Date => {
-                Arc::new(encode_primitive::<Date32Type>(slice, nulls, |f| infer::parse_date_in(f, order), &mut misfit)?)
+                Arc::new(encode_primitive::<Date32Type>(
+                    slice,
+                    nulls,
+                    |f| infer::parse_date_in(f, order),
+                    keep!(written::date_is_canonical),
+                    &mut misfit,
+                )?)
             }
             ColumnKind::Timestamp => {
                 let mut zoned = false;
@@ -693,6 +768,7 @@ impl ColumnBuilder {
                         zoned |= ts.zoned;
                         Some(ts.micros)
                     },
+                    keep!(written::zoned_timestamp_is_canonical),
                     &mut misfit,
                 )?;
                 encoded.zoned = zoned;
@@ -706,7 +782,7 @@ impl ColumnBuilder {
                     } else if slice.utf8 || std::str::from_utf8(field).is_ok() {
                         Some(Cow::Borrowed(field))
                     } else {
-                        issues.invalid_utf8.add(slice.batch.line(row));
+                        issues.invalid_utf8.add(slice.line(row));
                         Some(Cow::Owned(String::from_utf8_lossy(field).into_owned().into_bytes()))
                     }
                 });
@@ -794,10 +870,11 @@ impl ColumnBuilder {
     /// Converts the values stored from `old` to the wider kind `new`.
     fn convert_stored(&mut self, old: ColumnKind, new: ColumnKind) -> Result<()> {
         let mut store = std::mem::take(&mut self.store);
+        let mut written = std::mem::take(&mut self.written);
         let zoned = self.zoned;
         let result = store.replace_all(|all| {
             Ok(if new == ColumnKind::String {
-                let rendered = widen::render_text(&all, old, zoned);
+                let rendered = written.apply(widen::render_text(&all, old, zoned));
                 drop(all);
                 self.text_values += rendered.len() - rendered.null_count();
                 self.encode_text(rendered.iter().map(|t| t.map(str::as_bytes)), rendered.len())?
@@ -811,6 +888,8 @@ impl ColumnBuilder {
             })
         });
         self.store = store;
+        // Emptied by a widening to text; kept by any other.
+        self.written = written;
         result?;
         // What the converted values are stored as; `adopt` brings them to the storage.
         self.stored_type = match new {
@@ -917,15 +996,18 @@ impl ColumnBuilder {
         if let TextEncoding::Dictionary(dictionary) = &mut self.text {
             *dictionary = GlobalDictionary::new();
         }
+        // The column's type is final.
+        self.written = WrittenTexts::default();
     }
 
-    /// Bytes held by the column's arrays and its dictionary.
+    /// Bytes held by the column's arrays, its dictionary and the written
+    /// text it keeps.
     pub fn memory_bytes(&self) -> usize {
         let dictionary = match &self.text {
             TextEncoding::Dictionary(d) if self.kind == Some(ColumnKind::String) => d.memory_bytes(),
             _ => 0,
         };
-        self.store.bytes() + dictionary
+        self.store.bytes() + dictionary + self.written.memory_bytes()
     }
 }
 
@@ -977,10 +1059,13 @@ fn beyond_exact_float((lo, hi): (i64, i64)) -> bool {
 
 /// Parses every field with `parse`; nulls by token; `misfit` decides about
 /// values `parse` rejects (stop, or keep going with a null).
+/// `parse` reads a trimmed field; `read` sees each value read with its row
+/// and field as written.
 fn encode_primitive<T: ArrowPrimitiveType>(
     slice: &ColumnSlice<'_>,
     nulls: &NullTokens,
     mut parse: impl FnMut(&[u8]) -> Option<T::Native>,
+    mut read: impl FnMut(usize, &[u8], T::Native),
     misfit: &mut impl FnMut(usize, &[u8]) -> Result<(), Stop>,
 ) -> Result<PrimitiveArray<T>, Stop> {
     let rows = slice.rows();
@@ -995,6 +1080,7 @@ fn encode_primitive<T: ArrowPrimitiveType>(
         }
         match parse(infer::trim(field)) {
             Some(v) => {
+                read(row, field, v);
                 values.push(v);
                 validity.append_non_null();
             }

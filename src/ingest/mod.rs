@@ -32,6 +32,7 @@ pub mod region;
 pub mod sniff;
 pub mod warnings;
 pub mod widen;
+pub mod written;
 
 use std::sync::Arc;
 
@@ -718,7 +719,7 @@ impl Parser {
         let utf8 = self.batch.is_utf8();
         for (index, column) in self.columns.iter_mut().enumerate() {
             let mut issues = ColumnIssues::default();
-            let slice = ColumnSlice { batch: &self.batch, column: index, utf8 };
+            let slice = ColumnSlice::new(&self.batch, index, utf8);
             column.append(slice, nulls, options.strict, &mut issues)?;
             log.invalid_utf8.merge(issues.invalid_utf8);
             if issues.unparsed.count > 0 {
