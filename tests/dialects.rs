@@ -396,6 +396,37 @@ fn a_user_picks_the_date_order_of_a_column() {
 }
 
 #[test]
+fn a_user_picks_the_number_format_of_a_column() {
+    // `1,234` in a `;` file reads as a decimal comma (1.234); the user says
+    // the column writes thousands: 1234 and 5678.5, decided, in every
+    // chunking and in ranges.
+    let file = b"p;q\n1,234;1,5\n5,678.5;2,5\n";
+    let guessed = load_every_way(b"p;q\n1,234;1,5\n", &options("{}"));
+    assert_eq!(column(&guessed.table, "p"), [json!(1.234)]);
+    let picked = load_every_way(file, &options(r#"{"numberFormats":{"p":"thousandsComma"}}"#));
+    assert_eq!(column(&picked.table, "p"), [json!(1234.0), json!(5678.5)]);
+    assert_eq!(dialect(&picked.table, "p").as_deref(), Some("thousands comma"));
+    // The other column is read as before.
+    assert_eq!(column(&picked.table, "q"), [json!(1.5), json!(2.5)]);
+    assert_eq!(dialect(&picked.table, "q").as_deref(), Some("decimal comma"));
+    // Plain: no value switches the column to another format, so `1,5`
+    // (a number only in another format) makes it text, as written.
+    let plain = load_every_way(b"p,n\n7,1\n\"1,5\",2\n", &options(r#"{"numberFormats":{"p":"plain"}}"#));
+    assert_eq!(kinds(&plain.table)[0], ("p".into(), "string"));
+    assert_eq!(column(&plain.table, "p"), [json!("7"), json!("1,5")]);
+    let guessed = load_every_way(b"p,n\n7,1\n\"1,5\",2\n", &options("{}"));
+    assert_eq!(column(&guessed.table, "p"), [json!(7.0), json!(1.5)], "without the option the column switches");
+    // Decimal comma in a `,` file (where `1,234` would be thousands).
+    let comma = load_every_way(b"p,n\n\"1,234\",1\n", &options(r#"{"numberFormats":{"p":"decimalComma"}}"#));
+    assert_eq!(column(&comma.table, "p"), [json!(1.234)]);
+    // A column that is not in the file, or a format that is not one.
+    let error = Ingest::new(options(r#"{"numberFormats":{"x":"plain"}}"#)).and_then(|mut i| i.push(b"p\n1\n").and_then(|_| i.finish()));
+    assert!(matches!(error, Err(QuiverError::UnknownColumn(ref c)) if c == "x"), "{error:?}");
+    let error = IngestOptions::from_json(r#"{"numberFormats":{"p":"european"}}"#).unwrap_err();
+    assert!(error.to_string().contains("decimalComma"), "{error}");
+}
+
+#[test]
 fn a_late_deciding_date_swaps_the_undecided_ones() {
     // Two batches of ambiguous dates read month first, then 13/01/2024:
     // day first after all, the earlier dates swap.

@@ -406,8 +406,10 @@ pub struct ColumnBuilder {
     /// The storage type of the stored values (`storage_type()` as of the last batch).
     stored_type: DataType,
     /// How the column writes numbers; decided once, by the first value that
-    /// is a number only in another format.
+    /// is a number only in another format (or by the caller).
     format: NumberFormat,
+    /// The caller chose `format`: no value changes it.
+    format_decided: bool,
     /// `1,234` is a decimal comma rather than thousands (`;` files).
     comma_first: bool,
     /// How the column writes dates; decided by the first date not in ISO's
@@ -439,6 +441,7 @@ impl ColumnBuilder {
             dictionary_len_before: 0,
             stored_type: DataType::Null,
             format: NumberFormat::Plain,
+            format_decided: false,
             comma_first: false,
             date_order: DateOrder::Iso,
             date_decided: false,
@@ -463,6 +466,15 @@ impl ColumnBuilder {
         if let Some(order) = order {
             self.date_order = order;
             self.date_decided = true;
+        }
+        self
+    }
+
+    /// Numbers in `format`, decided (the caller's choice): no guess.
+    pub fn with_number_format(mut self, format: Option<NumberFormat>) -> Self {
+        if let Some(format) = format {
+            self.format = format;
+            self.format_decided = true;
         }
         self
     }
@@ -559,7 +571,7 @@ impl ColumnBuilder {
                     Some(first) => {
                         let first = infer::trim(first);
                         let mut found = self.classify(first);
-                        if found == ColumnKind::String && self.format == NumberFormat::Plain && self.forced.is_none() {
+                        if found == ColumnKind::String && self.format == NumberFormat::Plain && !self.format_decided && self.forced.is_none() {
                             if let Some((format, number)) = infer::number_format_of(first, self.comma_first) {
                                 self.format = format;
                                 found = number;
@@ -653,6 +665,7 @@ impl ColumnBuilder {
         // The column may still take another number format: it is plain and
         // all it holds are integers (which read the same in every format).
         let may_switch = format == NumberFormat::Plain
+            && !self.format_decided
             && matches!(kind, ColumnKind::Integer | ColumnKind::Float)
             && matches!(self.kind, None | Some(ColumnKind::Integer));
         let comma_first = self.comma_first;

@@ -243,6 +243,7 @@ impl Ingest {
                     ColumnBuilder::new(name.clone(), ingest.options.column_types.get(name).copied())
                         .with_dialect(layout.delimiter, layout.dialects.get(i).copied().unwrap_or_default())
                         .with_date_order(ingest.options.date_orders.get(name).copied())
+                        .with_number_format(ingest.options.number_formats.get(name).copied())
                 })
                 .collect();
             parser.batch.set_columns(parser.names.len());
@@ -692,7 +693,8 @@ impl Parser {
         } else {
             header::generated_names(record.ends.len())
         };
-        if let Some(unknown) = options.column_types.keys().chain(options.date_orders.keys()).find(|name| !self.names.contains(name)) {
+        let mut named = options.column_types.keys().chain(options.date_orders.keys()).chain(options.number_formats.keys());
+        if let Some(unknown) = named.find(|name| !self.names.contains(name)) {
             return Err(QuiverError::UnknownColumn(unknown.clone()));
         }
         let delimiter = self.delimiter;
@@ -704,6 +706,7 @@ impl Parser {
                 ColumnBuilder::new(name.clone(), options.column_types.get(name).copied())
                     .with_dialect(delimiter, self.number_formats.get(i).copied().unwrap_or_default())
                     .with_date_order(options.date_orders.get(name).copied())
+                    .with_number_format(options.number_formats.get(name).copied())
             })
             .collect();
         self.batch.set_columns(self.names.len());

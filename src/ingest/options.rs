@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::infer::DateOrder;
+use super::infer::{DateOrder, NumberFormat};
 use crate::error::{QuiverError, Result};
 
 /// The logical type of a column, as inferred or as overridden by the caller.
@@ -105,6 +105,12 @@ pub struct IngestOptions {
     /// 12 or less). A date that does not read in that order makes the
     /// column text, as any value of another type does.
     pub date_orders: BTreeMap<String, DateOrder>,
+    /// How these columns write their numbers (`"plain"`, `"decimalComma"`:
+    /// `1.234,5`, `"thousandsComma"`: `1,234.5`), by column name: taken as
+    /// decided, instead of read from the values (what a user picks when
+    /// `1,234` was read the other way). A value that is no number in that
+    /// format makes the column text, as any value of another type does.
+    pub number_formats: BTreeMap<String, NumberFormat>,
 }
 
 impl Default for IngestOptions {
@@ -121,6 +127,7 @@ impl Default for IngestOptions {
             encoding: None,
             keep_repeated_headers: false,
             date_orders: BTreeMap::new(),
+            number_formats: BTreeMap::new(),
         }
     }
 }

@@ -68,6 +68,11 @@ export interface IngestOptions {
    *  decided instead of read from the values (a column whose days are all 12
    *  or less is otherwise a guess, which its `dialect` says). */
   dateOrders?: Record<string, "dayFirst" | "monthFirst">;
+  /** How some columns write their numbers, by name (`1.234,5`: decimal comma;
+   *  `1,234.5`: thousands comma), taken as decided instead of read from the
+   *  values (`1,234` is otherwise read by the delimiter: a decimal comma in
+   *  `;` files, thousands in `,` files). */
+  numberFormats?: Record<string, "plain" | "decimalComma" | "thousandsComma">;
   /** Stop with an error when the table would need more memory than this
    *  (default 3 GB: a wasm instance has at most 4 GB). */
   memoryLimitBytes?: number;

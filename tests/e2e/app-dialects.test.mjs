@@ -83,3 +83,27 @@ test("a date column whose days are all 12 or less: the app says the order was pi
   await firstDate("2024-02-01");
   await page.close();
 });
+
+test("a number column read with a decimal comma: the user says it writes thousands, and the values change", async () => {
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  // `1,234` in a `;` file reads as 1.234 (a decimal comma).
+  await page.setInputFiles('[data-testid="file-input"]', { name: "amounts.csv", mimeType: "text/csv", buffer: Buffer.from("p;n\n1,234;1\n5,678;2\n") });
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 120_000 });
+  assert.equal(await page.textContent('[data-testid="read-as-text"]'), "Read as UTF-8 · ; · decimal comma");
+  const firstCell = (expected) =>
+    page.waitForFunction(
+      (want) => [...document.querySelectorAll('[data-testid="grid"] .grid-row:first-child .cell')].some((c) => c.textContent === want),
+      expected,
+      { timeout: 60_000 },
+    );
+  await firstCell("1.234");
+  await page.selectOption('[data-testid="read-as-numbers-p"]', "thousandsComma");
+  await page.waitForFunction(() => document.querySelector('[data-testid="read-as-text"]')?.textContent === "Read as UTF-8 · ; · thousands comma", null, { timeout: 120_000 });
+  await firstCell("1234");
+  // Back to detection: the first reading again.
+  await page.selectOption('[data-testid="read-as-numbers-p"]', "");
+  await page.waitForFunction(() => document.querySelector('[data-testid="read-as-text"]')?.textContent === "Read as UTF-8 · ; · decimal comma", null, { timeout: 120_000 });
+  await firstCell("1.234");
+  await page.close();
+});
