@@ -34,7 +34,8 @@ impl QueryEngine {
     /// Graphic Walker's `computation(payload)`: the rows as JSON text (see
     /// [`crate::walker`]).
     pub fn walker(&self, payload: &crate::walker::payload::Payload, env: &crate::walker::Env) -> Result<String> {
-        crate::walker::query_json(self.executor.batch(), payload, env)
+        let env = crate::walker::Env { zones: Some(self.executor.zones()), ..env.clone() };
+        crate::walker::query_json(self.executor.batch(), payload, &env)
     }
 
     /// Rows `offset .. offset + limit` of the view (filter, sort); the view's

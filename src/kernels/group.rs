@@ -59,7 +59,7 @@ pub fn group(keys: &[ArrayRef], rows: &Selection) -> Result<Groups> {
         // its first row is never looked at.
         return Ok(Groups { ids: vec![0; rows.len()], first_rows: vec![0] });
     }
-    let codes: Option<Vec<(Vec<u32>, usize)>> = keys.iter().map(|k| dense_codes(k.as_ref())).collect();
+    let codes: Option<Vec<(Vec<u32>, usize)>> = keys.iter().map(|k| dense_codes(k.as_ref(), rows)).collect();
     if let Some(codes) = codes {
         let size = codes.iter().try_fold(1usize, |acc, (_, card)| acc.checked_mul(*card));
         if let Some(size) = size.filter(|&s| s <= DENSE_LIMIT) {
@@ -102,110 +102,125 @@ fn group_single_primitive(array: &dyn Array, codes: &[u64], rows: &Selection) ->
     Groups { ids, first_rows }
 }
 
-/// Small codes for a key column (0 = null), and how many there can be.
-fn dense_codes(array: &dyn Array) -> Option<(Vec<u32>, usize)> {
-    let n = array.len();
+/// Small codes for the selected rows of a key column (0 = null), in the
+/// selection's order, and how many there can be. Only the selected rows are
+/// read: a filter that keeps 8 % of 10M rows then groups by a text and a
+/// boolean column coded all 10M rows first (`examples/walker_charts.rs`,
+/// "first half of 2023" at 10M rows: 43.5 ms, most of it here).
+fn dense_codes(array: &dyn Array, rows: &Selection) -> Option<(Vec<u32>, usize)> {
     match array.data_type() {
         DataType::Dictionary(key, _) => {
             let dictionary = array.as_any_dictionary();
             let codes = match key.as_ref() {
-                DataType::Int8 => key_codes::<Int8Type>(dictionary.keys()),
-                DataType::Int16 => key_codes::<Int16Type>(dictionary.keys()),
-                _ => key_codes::<Int32Type>(dictionary.keys()),
+                DataType::Int8 => key_codes::<Int8Type>(dictionary.keys(), rows),
+                DataType::Int16 => key_codes::<Int16Type>(dictionary.keys(), rows),
+                _ => key_codes::<Int32Type>(dictionary.keys(), rows),
             };
             Some((codes, dictionary.values().len() + 1))
         }
         DataType::Boolean => {
             let values = array.as_boolean();
-            Some(((0..n).map(|i| if values.is_valid(i) { values.value(i) as u32 + 1 } else { 0 }).collect(), 3))
+            Some((rows.collect(|i| if values.is_valid(i) { values.value(i) as u32 + 1 } else { 0 }), 3))
         }
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
             let values = kind::integers(array);
-            small_range(n, |i| values.is_valid(i).then(|| values.value(i))).or_else(|| few_distinct(array))
+            small_range(rows, |i| values.is_valid(i).then(|| values.value(i))).or_else(|| few_distinct(array, rows))
         }
         // Times (such as months drilled from timestamps): few distinct values
         // far apart. Floats (such as bin bounds) by their codes: -0 as 0, one
         // NaN, so null, NaN and 0 stay three groups.
-        DataType::Date32 | DataType::Timestamp(_, _) | DataType::Float64 => few_distinct(array),
+        DataType::Date32 | DataType::Timestamp(_, _) | DataType::Float64 => few_distinct(array, rows),
         _ => None,
     }
 }
 
 /// Codes in order of first appearance (0 = null) when a primitive column
-/// has at most 2^16 distinct values: one small hash map lookup per row.
-fn few_distinct(array: &dyn Array) -> Option<(Vec<u32>, usize)> {
+/// has at most 2^16 distinct values among the selected rows: one small hash
+/// map lookup per row.
+fn few_distinct(array: &dyn Array, rows: &Selection) -> Option<(Vec<u32>, usize)> {
     const LIMIT: usize = 1 << 16;
     let codes = primitive_codes(array)?;
     let nulls = array.logical_nulls();
     let mut table: HashMap<u64, u32> = HashMap::new();
-    let mut out = Vec::with_capacity(codes.len());
+    let mut out = Vec::with_capacity(rows.len());
     // Runs of one value (months drilled from a file in time order) skip the lookup.
     let mut last: Option<(u64, u32)> = None;
-    for (row, &c) in codes.iter().enumerate() {
+    let mut too_many = false;
+    rows.for_each(|row| {
+        if too_many {
+            return;
+        }
         if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
             out.push(0);
-            continue;
+            return;
         }
+        let c = codes[row];
         if let Some((value, code)) = last {
             if value == c {
                 out.push(code);
-                continue;
+                return;
             }
         }
         let next = table.len() as u32 + 1;
         let code = *table.entry(c).or_insert(next);
-        if table.len() > LIMIT {
-            return None;
-        }
+        too_many = table.len() > LIMIT;
         last = Some((c, code));
         out.push(code);
-    }
-    Some((out, table.len() + 1))
+    });
+    (!too_many).then(|| (out, table.len() + 1))
 }
 
-/// Dictionary keys + 1, and 0 for nulls.
-fn key_codes<K: ArrowPrimitiveType>(keys: &dyn Array) -> Vec<u32> {
+/// Dictionary keys + 1, and 0 for nulls, of the selected rows.
+fn key_codes<K: ArrowPrimitiveType>(keys: &dyn Array, rows: &Selection) -> Vec<u32> {
     let keys = keys.as_primitive::<K>();
-    let mut codes: Vec<u32> = keys.values().iter().map(|k| k.as_usize() as u32 + 1).collect();
-    if let Some(nulls) = keys.nulls() {
-        for row in nulls.iter().enumerate().filter(|(_, valid)| !valid).map(|(row, _)| row) {
-            codes[row] = 0;
+    let values = keys.values();
+    match (rows, keys.nulls()) {
+        (Selection::All(_), nulls) => {
+            let mut codes: Vec<u32> = values.iter().map(|k| k.as_usize() as u32 + 1).collect();
+            if let Some(nulls) = nulls {
+                for row in nulls.iter().enumerate().filter(|(_, valid)| !valid).map(|(row, _)| row) {
+                    codes[row] = 0;
+                }
+            }
+            codes
         }
+        (_, None) => rows.collect(|row| values[row].as_usize() as u32 + 1),
+        (_, Some(nulls)) => rows.collect(|row| if nulls.is_valid(row) { values[row].as_usize() as u32 + 1 } else { 0 }),
     }
-    codes
 }
 
-fn small_range(n: usize, value: impl Fn(usize) -> Option<i64>) -> Option<(Vec<u32>, usize)> {
+fn small_range(rows: &Selection, value: impl Fn(usize) -> Option<i64>) -> Option<(Vec<u32>, usize)> {
     let (mut min, mut max) = (i64::MAX, i64::MIN);
-    for i in 0..n {
+    rows.for_each(|i| {
         if let Some(v) = value(i) {
             min = min.min(v);
             max = max.max(v);
         }
-    }
+    });
     if min > max {
-        return Some((vec![0; n], 1));
+        return Some((vec![0; rows.len()], 1));
     }
     let range = max.checked_sub(min)?.checked_add(1)?;
     if range > 1 << 16 {
         return None;
     }
-    Some(((0..n).map(|i| value(i).map_or(0, |v| (v - min) as u32 + 1)).collect(), range as usize + 1))
+    Some((rows.collect(|i| value(i).map_or(0, |v| (v - min) as u32 + 1)), range as usize + 1))
 }
 
+/// Group ids from `codes` (per selected row, in the selection's order).
 fn group_dense(codes: &[(Vec<u32>, usize)], size: usize, rows: &Selection) -> Groups {
     let mut table = vec![u32::MAX; size];
     let mut first_rows = Vec::new();
     // One or two keys (the common cases) without the general loop.
-    let composite = |row: usize| -> usize {
+    let composite = |at: usize| -> usize {
         match codes {
-            [(a, _)] => a[row] as usize,
-            [(a, _), (b, b_cardinality)] => a[row] as usize * b_cardinality + b[row] as usize,
-            _ => codes.iter().fold(0, |code, (key, cardinality)| code * cardinality + key[row] as usize),
+            [(a, _)] => a[at] as usize,
+            [(a, _), (b, b_cardinality)] => a[at] as usize * b_cardinality + b[at] as usize,
+            _ => codes.iter().fold(0, |code, (key, cardinality)| code * cardinality + key[at] as usize),
         }
     };
-    let mut assign = |row: usize| -> u32 {
-        let slot = &mut table[composite(row)];
+    let mut assign = |at: usize, row: usize| -> u32 {
+        let slot = &mut table[composite(at)];
         if *slot == u32::MAX {
             *slot = first_rows.len() as u32;
             first_rows.push(row as u32);
@@ -213,7 +228,10 @@ fn group_dense(codes: &[(Vec<u32>, usize)], size: usize, rows: &Selection) -> Gr
         *slot
     };
     let mut ids = Vec::with_capacity(rows.len());
-    rows.for_each(|row| ids.push(assign(row)));
+    match rows {
+        Selection::All(n) => (0..*n).for_each(|row| ids.push(assign(row, row))),
+        Selection::Rows(selected) => selected.iter().enumerate().for_each(|(at, &row)| ids.push(assign(at, row as usize))),
+    }
     Groups { ids, first_rows }
 }
 
@@ -457,7 +475,7 @@ mod tests {
     fn every_path(keys: &[ArrayRef]) -> Vec<(&'static str, Vec<u32>)> {
         let rows = Selection::All(keys[0].len());
         let mut out = vec![("group", group(keys, &rows).unwrap().ids), ("hashed", group_hashed(keys, &rows).unwrap().ids)];
-        if let Some(codes) = keys.iter().map(|k| dense_codes(k.as_ref())).collect::<Option<Vec<_>>>() {
+        if let Some(codes) = keys.iter().map(|k| dense_codes(k.as_ref(), &rows)).collect::<Option<Vec<_>>>() {
             let size = codes.iter().map(|c| c.1).product();
             out.push(("dense", group_dense(&codes, size, &rows).ids));
         }
@@ -474,7 +492,7 @@ mod tests {
         // The few-distinct path once gave NaN the null code and dropped +0
         // (`dedup` sees -0 == 0, then a `total_cmp` search missed +0).
         let key = floats(0);
-        assert!(dense_codes(key.as_ref()).is_some(), "takes the few-distinct path");
+        assert!(dense_codes(key.as_ref(), &all(&key)).is_some(), "takes the few-distinct path");
         let paths = every_path(&[key]);
         assert_eq!(paths.len(), 4);
         for (path, ids) in paths {
@@ -486,7 +504,7 @@ mod tests {
     fn null_nan_and_zero_are_three_groups_with_many_distinct_floats() {
         let extra = (1 << 16) + 10;
         let key = floats(extra);
-        assert!(dense_codes(key.as_ref()).is_none(), "over the few-distinct limit");
+        assert!(dense_codes(key.as_ref(), &all(&key)).is_none(), "over the few-distinct limit");
         let groups = group(std::slice::from_ref(&key), &all(&key)).unwrap();
         same_ids(&groups.ids, &expected(extra), "group");
         assert_eq!(groups.len(), 4 + extra);
@@ -525,6 +543,37 @@ mod tests {
             assert_eq!(ids[0], ids[6]);
             assert_eq!(ids[3], ids[7], "-0 at rows 3 and 7, both \"b\"");
         }
+    }
+
+    /// Grouping some rows (in any order) gives what grouping those rows
+    /// taken out first gives, on every path: the dense codes read only the
+    /// selected rows (a key's range or distinct values among them).
+    #[test]
+    fn a_selection_groups_like_its_rows_taken_first() {
+        use arrow_array::{Int64Array, UInt32Array};
+        let n = 3000;
+        let text: ArrayRef = super::super::order::dictionary(&(0..n).map(|i| (i % 7 != 0).then_some(["x", "y", "z"][i % 3])).collect::<Vec<_>>());
+        let flag: ArrayRef = Arc::new(BooleanArray::from((0..n).map(|i| (i % 11 != 0).then_some(i % 2 == 0)).collect::<Vec<_>>()));
+        // Small range among the selected rows only: the unselected rows hold
+        // values far apart.
+        let ints: ArrayRef = Arc::new(Int64Array::from((0..n).map(|i| if i % 3 == 1 { Some(i as i64 * 1_000_000) } else { (i % 5 != 0).then_some(i as i64 % 4) }).collect::<Vec<_>>()));
+        let key = floats(n - 11);
+        let selected: Vec<u32> = (0..n as u32).filter(|r| r % 3 != 1).rev().collect();
+        let indices = UInt32Array::from(selected.clone());
+        for keys in [vec![text.clone(), flag.clone()], vec![ints.clone()], vec![key.clone(), flag.clone()], vec![ints.clone(), text.clone(), flag.clone()]] {
+            let taken: Vec<ArrayRef> = keys.iter().map(|k| super::super::select::take(k.as_ref(), &indices).unwrap()).collect();
+            let want = group(&taken, &Selection::All(selected.len())).unwrap();
+            let got = group(&keys, &Selection::Rows(selected.clone())).unwrap();
+            same_ids(&got.ids, &want.ids, "group");
+            let firsts: Vec<u32> = want.first_rows.iter().map(|&at| selected[at as usize]).collect();
+            assert_eq!(got.first_rows, firsts);
+            let codes: Option<Vec<_>> = keys.iter().map(|k| dense_codes(k.as_ref(), &Selection::Rows(selected.clone()))).collect();
+            if let Some(codes) = codes {
+                let size = codes.iter().map(|c| c.1).product();
+                same_ids(&group_dense(&codes, size, &Selection::Rows(selected.clone())).ids, &want.ids, "dense");
+            }
+        }
+        assert!(dense_codes(ints.as_ref(), &Selection::Rows(selected.clone())).is_some_and(|(_, card)| card == 5), "the selected rows' range");
     }
 
     #[test]

@@ -21,6 +21,8 @@
 //! - [`expr`]: scalar expression values and their operators;
 //! - [`text`]: values as JavaScript writes them and as JSON;
 //! - [`regexp`]: ECMAScript regular expressions in the `regex` crate's syntax;
+//! - [`zones`]: zone maps (each block's min and max) that let range tests
+//!   skip or set whole blocks of a table's columns;
 //! - [`wire`]: record batches as bytes between the wasm instances of a
 //!   sharded dataset.
 //!
@@ -43,6 +45,7 @@ pub mod select;
 pub mod text;
 pub mod time;
 pub mod wire;
+pub mod zones;
 
 pub use crate::ingest::ColumnKind;
 pub use scalar::Scalar;

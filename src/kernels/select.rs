@@ -78,6 +78,15 @@ impl Selection {
         }
     }
 
+    /// `f` of each row index, in order.
+    #[inline]
+    pub fn collect<T>(&self, f: impl FnMut(usize) -> T) -> Vec<T> {
+        match self {
+            Selection::All(n) => (0..*n).map(f).collect(),
+            Selection::Rows(rows) => rows.iter().map(|&r| r as usize).map(f).collect(),
+        }
+    }
+
     /// The rows set in `mask`.
     pub fn of_mask(mask: &BooleanBuffer) -> Selection {
         Selection::Rows(mask.set_indices().map(|i| i as u32).collect())

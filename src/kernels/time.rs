@@ -147,7 +147,18 @@ pub fn instants(array: &ArrayRef, reading: Reading) -> Option<Int64Array> {
 /// whole query 5.7 ms through `instants` (an Int64Array of every instant,
 /// then a pass over it), 4.5 ms testing each instant in one pass, 3.6 ms
 /// this way.
-pub fn instants_in_range(array: &ArrayRef, reading: Reading, lo: f64, hi: f64, zone: Option<i32>) -> Option<BooleanBuffer> {
+///
+/// With the column's zone map ([`super::zones`]), only the blocks that
+/// straddle an end of the range are read (the same query on 10M rows in
+/// time order: 10.5 → 2.85 ms).
+pub fn instants_in_range(
+    array: &ArrayRef,
+    reading: Reading,
+    lo: f64,
+    hi: f64,
+    zone: Option<i32>,
+    zones: Option<&super::zones::ZoneMap>,
+) -> Option<BooleanBuffer> {
     // Instants are whole ms within ±JS_MAX_MS (exact as f64), so `lo <= v`
     // is `ceil(lo) <= v` and `v <= hi` is `v <= floor(hi)`.
     let limit = JS_MAX_MS as f64 + 1.0;
@@ -166,7 +177,10 @@ pub fn instants_in_range(array: &ArrayRef, reading: Reading, lo: f64, hi: f64, z
             let s = reading.date_offset as i64 * MS_PER_MINUTE;
             let (from, to) = ((first - s).div_euclid(MS_PER_DAY) + ((first - s).rem_euclid(MS_PER_DAY) != 0) as i64, (last - s).div_euclid(MS_PER_DAY));
             let days = array.as_primitive::<Date32Type>().values();
-            BooleanBuffer::collect_bool(days.len(), |row| (from..=to).contains(&(days[row] as i64)))
+            match zones {
+                Some(map) => map.in_range(days, from, to),
+                None => BooleanBuffer::collect_bool(days.len(), |row| (from..=to).contains(&(days[row] as i64))),
+            }
         }
         DataType::Timestamp(_, zoned) => {
             // v = trunc(m / 1000) + s, truncating toward zero.
@@ -175,7 +189,10 @@ pub fn instants_in_range(array: &ArrayRef, reading: Reading, lo: f64, hi: f64, z
             let from = if a > 0 { a * 1000 } else { (a - 1) * 1000 + 1 };
             let to = if b >= 0 { (b + 1) * 1000 - 1 } else { b * 1000 };
             let micros = array.as_primitive::<TimestampMicrosecondType>().values();
-            BooleanBuffer::collect_bool(micros.len(), |row| from <= micros[row] && micros[row] <= to)
+            match zones {
+                Some(map) => map.in_range(micros, from, to),
+                None => BooleanBuffer::collect_bool(micros.len(), |row| from <= micros[row] && micros[row] <= to),
+            }
         }
         _ => return None,
     };
@@ -441,11 +458,17 @@ mod tests {
         micros.extend([-2_001, -2_000, -1_999, -1_000, -999, -1, 1, 999, 1_000, 1_001, 8_640_000_000_000_000_999, -8_640_000_000_000_000_999].map(Some));
         micros.extend([8_640_000_000_000_001_000, 8_640_000_000_000_000_000 + 540 * 60_000_000].map(Some));
         let days = vec![Some(0), None, Some(-1), Some(1), Some(19_358), Some(i32::MAX), Some(i32::MIN), Some(100_000_000), Some(-100_000_000), Some(100_000_001)];
+        // Long columns in time order too, so that zone maps skip and set
+        // whole blocks (a µs a ms apart: ±4.1e6 ms around 0; a day apart).
+        let n = super::super::zones::BLOCK_ROWS as i64 * 3 + 17;
         let columns: Vec<ArrayRef> = vec![
             Arc::new(TimestampMicrosecondArray::from(micros.clone())),
             Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC")),
             Arc::new(Date32Array::from(days)),
+            Arc::new(TimestampMicrosecondArray::from((0..n).map(|i| (i % 97 != 0).then_some((i - n / 2) * 1_000_000 + 500)).collect::<Vec<_>>())),
+            Arc::new(Date32Array::from((0..n as i32).map(|d| Some(d - 6000)).collect::<Vec<_>>())),
         ];
+        let zones = super::super::zones::ZoneCache::new(&columns);
         let bounds = [
             (-1.0, 1.0),
             (-2.0, 0.0),
@@ -462,20 +485,25 @@ mod tests {
             (f64::NEG_INFINITY, -8.64e15),
             (1e300, f64::INFINITY),
             (5.0, 4.0),
+            (-2_000_000.5, 3_000_000.0),
+            (-86_400_000.0 * 100.0, 86_400_000.0 * 3000.0),
         ];
         for array in &columns {
             for reading in [Reading { offset: 0, date_offset: 0 }, Reading::in_zone(-540), Reading { offset: 300, date_offset: 0 }, Reading::in_zone(1)] {
                 for zone in [None, Some(-540), Some(540)] {
                     for (lo, hi) in bounds {
-                        let fast = instants_in_range(array, reading, lo, hi, zone).unwrap();
+                        let fast = instants_in_range(array, reading, lo, hi, zone, None).unwrap();
                         let readable = |v: i64| zone.is_none_or(|o| wall_ms(v, o).is_some());
                         let slow: Vec<bool> = instants(array, reading).unwrap().iter().map(|v| v.is_some_and(|v| readable(v) && lo <= v as f64 && v as f64 <= hi)).collect();
                         assert_eq!(fast.iter().collect::<Vec<_>>(), slow, "{:?} {reading:?} zone {zone:?} [{lo}, {hi}]", array.data_type());
+                        let map = zones.of(array).expect("a column of the table");
+                        let zoned = instants_in_range(array, reading, lo, hi, zone, Some(&map)).unwrap();
+                        assert_eq!(zoned, fast, "with a zone map: {:?} {reading:?} zone {zone:?} [{lo}, {hi}]", array.data_type());
                     }
                 }
             }
         }
-        assert!(instants_in_range(&(Arc::new(Int64Array::from(vec![1])) as ArrayRef), Reading::in_zone(0), 0.0, 1.0, None).is_none());
+        assert!(instants_in_range(&(Arc::new(Int64Array::from(vec![1])) as ArrayRef), Reading::in_zone(0), 0.0, 1.0, None, None).is_none());
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::kernels::accumulate::{self, Accumulator};
 use crate::kernels::order::{self, SortColumn};
 use crate::kernels::kind::ColumnKind;
 use crate::kernels::{group, kind, select, Selection};
+use crate::kernels::zones::ZoneCache;
 
 /// Row orders kept for paging, in bytes of row indices (4 per row), before
 /// the least recently used view is dropped.
@@ -53,6 +54,7 @@ pub struct Executor {
     batch: RecordBatch,
     views: ViewCache,
     rewrites: Rewrites,
+    zones: Arc<ZoneCache>,
 }
 
 /// A step's rows: a batch and the selected rows of it, in order.
@@ -87,7 +89,8 @@ impl Frame {
 
 impl Executor {
     pub fn new(batch: RecordBatch) -> Executor {
-        Executor { batch, views: ViewCache::new(DEFAULT_VIEW_CACHE_BYTES), rewrites: Rewrites::ALL }
+        let zones = Arc::new(ZoneCache::new(batch.columns()));
+        Executor { batch, views: ViewCache::new(DEFAULT_VIEW_CACHE_BYTES), rewrites: Rewrites::ALL, zones }
     }
 
     /// The same executor with other rewrites (for the cross-check tests).
@@ -99,6 +102,11 @@ impl Executor {
     /// The table queried.
     pub fn batch(&self) -> &RecordBatch {
         &self.batch
+    }
+
+    /// Zone maps of the table's columns, built as range tests ask.
+    pub fn zones(&self) -> Arc<ZoneCache> {
+        self.zones.clone()
     }
 
     pub fn rewrites(&self) -> Rewrites {

@@ -103,7 +103,8 @@ fn rule_mask(frame: &Frame, fid: &str, rule: &FilterRule, env: &Env) -> Result<B
             // With an offset, Graphic Walker reads each value in that zone
             // first (`newOffsetDate(offset)(v)`), a date that must exist too.
             let readable = |v: i64| offset.is_none_or(|o| o == 0 || time::wall_ms(v, o).is_some());
-            match time::instants_in_range(array, reading, lo, hi, offset.filter(|o| *o != 0)) {
+            let zones = env.zones.as_ref().and_then(|z| z.of(array));
+            match time::instants_in_range(array, reading, lo, hi, offset.filter(|o| *o != 0), zones.as_deref()) {
                 Some(mask) => mask,
                 None => {
                     let instants = super::instants(array, fid, reading)?;

@@ -40,16 +40,19 @@ use payload::{Payload, Step};
 /// What the host knows that the payload leaves out: the browser's zone
 /// offset (`new Date().getTimezoneOffset()`), which Graphic Walker uses when
 /// a step gives none.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Env {
     pub local_offset: i32,
     /// The largest answer built (see [`json::MAX_ANSWER_BYTES`]).
     pub max_answer_bytes: usize,
+    /// Zone maps of the table's columns (the engine's; none: every range
+    /// test reads every row).
+    pub zones: Option<std::sync::Arc<crate::kernels::zones::ZoneCache>>,
 }
 
 impl Default for Env {
     fn default() -> Self {
-        Env { local_offset: 0, max_answer_bytes: json::MAX_ANSWER_BYTES }
+        Env { local_offset: 0, max_answer_bytes: json::MAX_ANSWER_BYTES, zones: None }
     }
 }
 

@@ -1,0 +1,164 @@
+//! Zone maps: the smallest and largest stored value of every block of
+//! [`BLOCK_ROWS`] rows of an integer, date or timestamp column, so that a
+//! range test can skip the blocks wholly outside the range and set the
+//! blocks wholly inside without reading their rows. Files exported in time
+//! order make most blocks one or the other.
+//!
+//! [`ZoneCache`] keeps them for the columns of one table, built the first
+//! time a range test on that column asks (one pass over the column, as one
+//! range test without them), and only for the table's own columns: an array
+//! a query derives is tested row by row.
+//!
+//! Measured natively (`examples/walker_charts.rs`, Graphic Walker's
+//! "mean price by region × returned, first half of 2023" on 10M rows in time
+//! order, 8 % of them in the range, median of 21 wall-clock): the temporal
+//! range test read all 80 MB of timestamps, about 7.5 ms of the query's
+//! 10.5 ms; with zone maps the query takes 2.85 ms (the first run also
+//! builds the map: one pass, as one test without it).
+//!
+//! Must change with the stored types of [`crate::kernels::time`]'s range
+//! tests (the values compared are the stored ones: days, µs, integers).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef};
+use arrow_buffer::{BooleanBuffer, BooleanBufferBuilder};
+use arrow_schema::DataType;
+
+/// Rows per block: fine enough that a range of a time-ordered column reads
+/// at most two blocks of rows, and 16 bytes per 4,096 rows.
+pub const BLOCK_ROWS: usize = 4096;
+
+/// Each block's smallest and largest stored value (nulls' placeholders
+/// included: they only make a block look wider, and the caller masks nulls).
+#[derive(Debug)]
+pub struct ZoneMap {
+    mins: Vec<i64>,
+    maxs: Vec<i64>,
+}
+
+impl ZoneMap {
+    /// The zone map of `values` (any integer type).
+    pub fn of<T: Copy + Into<i64>>(values: &[T]) -> ZoneMap {
+        let blocks = values.len().div_ceil(BLOCK_ROWS);
+        let (mut mins, mut maxs) = (Vec::with_capacity(blocks), Vec::with_capacity(blocks));
+        for block in values.chunks(BLOCK_ROWS) {
+            let (lo, hi) = block.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v.into()), hi.max(v.into())));
+            mins.push(lo);
+            maxs.push(hi);
+        }
+        ZoneMap { mins, maxs }
+    }
+
+    /// One bit per value: whether it lies in `[from, to]`, reading only the
+    /// blocks that straddle an end of the range.
+    pub fn in_range<T: Copy + Into<i64>>(&self, values: &[T], from: i64, to: i64) -> BooleanBuffer {
+        let mut bits = BooleanBufferBuilder::new(values.len());
+        for (b, block) in values.chunks(BLOCK_ROWS).enumerate() {
+            let (lo, hi) = (self.mins[b], self.maxs[b]);
+            if hi < from || lo > to {
+                bits.append_n(block.len(), false);
+            } else if from <= lo && hi <= to {
+                bits.append_n(block.len(), true);
+            } else {
+                let tested = BooleanBuffer::collect_bool(block.len(), |i| {
+                    let v: i64 = block[i].into();
+                    from <= v && v <= to
+                });
+                bits.append_buffer(&tested);
+            }
+        }
+        bits.finish()
+    }
+}
+
+/// Zone maps of one table's columns, built when first asked for.
+#[derive(Debug)]
+pub struct ZoneCache {
+    /// The table's columns (shared, not copied).
+    columns: Vec<ArrayRef>,
+    maps: Mutex<HashMap<usize, Arc<ZoneMap>>>,
+}
+
+impl ZoneCache {
+    /// For a table's columns.
+    pub fn new(columns: &[ArrayRef]) -> ZoneCache {
+        ZoneCache { columns: columns.to_vec(), maps: Mutex::default() }
+    }
+
+    /// The zone map of `array` if it is a column of the table (the same
+    /// memory) of an integer, date or timestamp type; built on first use.
+    pub fn of(&self, array: &ArrayRef) -> Option<Arc<ZoneMap>> {
+        let column = self.columns.iter().position(|c| same_memory(c, array))?;
+        let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = maps.get(&column) {
+            return Some(map.clone());
+        }
+        let map = Arc::new(match array.data_type() {
+            DataType::Int8 => ZoneMap::of(array.as_primitive::<Int8Type>().values()),
+            DataType::Int16 => ZoneMap::of(array.as_primitive::<Int16Type>().values()),
+            DataType::Int32 => ZoneMap::of(array.as_primitive::<Int32Type>().values()),
+            DataType::Int64 => ZoneMap::of(array.as_primitive::<Int64Type>().values()),
+            DataType::Date32 => ZoneMap::of(array.as_primitive::<Date32Type>().values()),
+            DataType::Timestamp(_, _) => ZoneMap::of(array.as_primitive::<TimestampMicrosecondType>().values()),
+            _ => return None,
+        });
+        maps.insert(column, map.clone());
+        Some(map)
+    }
+}
+
+/// Whether two arrays view the same values (not equal values: the same
+/// buffer, offset and length). The table's columns are alive while it is
+/// queried, so no other array can hold their memory.
+fn same_memory(a: &ArrayRef, b: &ArrayRef) -> bool {
+    let (a, b) = (a.to_data(), b.to_data());
+    a.data_type() == b.data_type()
+        && a.len() == b.len()
+        && a.offset() == b.offset()
+        && a.buffers().len() == b.buffers().len()
+        && a.buffers().iter().zip(b.buffers()).all(|(x, y)| x.as_ptr() == y.as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
+
+    /// The bits agree with a test of every value, for ranges that fall
+    /// inside, across and outside blocks, on sorted and unsorted values.
+    #[test]
+    fn in_range_agrees_with_testing_every_value() {
+        let n = BLOCK_ROWS * 5 + 123;
+        let sorted: Vec<i64> = (0..n as i64).map(|i| i * 3 - 7000).collect();
+        let shuffled: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % 10007 - 5000).collect();
+        for values in [sorted, shuffled] {
+            let map = ZoneMap::of(&values);
+            let (min, max) = (*values.iter().min().unwrap(), *values.iter().max().unwrap());
+            for (from, to) in [(min, max), (min - 10, min - 1), (max + 1, max + 5), (0, 0), (-100, 12_345), (5000, 4000), (i64::MIN, i64::MAX), (values[BLOCK_ROWS], values[BLOCK_ROWS * 3 - 1])] {
+                let bits = map.in_range(&values, from, to);
+                let want = BooleanBuffer::collect_bool(values.len(), |i| from <= values[i] && values[i] <= to);
+                assert_eq!(bits, want, "[{from}, {to}]");
+            }
+        }
+    }
+
+    /// Only the table's own columns get a zone map; a derived array with
+    /// equal values does not (its memory is its own).
+    #[test]
+    fn the_cache_serves_the_tables_columns_only() {
+        let at: ArrayRef = Arc::new(TimestampMicrosecondArray::from((0..10_000).collect::<Vec<i64>>()));
+        let n: ArrayRef = Arc::new(Int64Array::from((0..10_000).rev().collect::<Vec<i64>>()));
+        let table = RecordBatch::try_from_iter([("at", at.clone()), ("n", n.clone())]).unwrap();
+        let cache = ZoneCache::new(table.columns());
+        let first = cache.of(&at).unwrap();
+        assert!(Arc::ptr_eq(&first, &cache.of(table.column(0)).unwrap()), "built once");
+        assert!(cache.of(&n).is_some());
+        let copy: ArrayRef = Arc::new(TimestampMicrosecondArray::from((0..10_000).collect::<Vec<i64>>()));
+        assert!(cache.of(&copy).is_none());
+        assert!(cache.of(&at.slice(1, 100)).is_none(), "a slice is another array");
+    }
+}
