@@ -35,6 +35,7 @@ node_modules/.bin/tsc -p js/tsconfig.json
 node_modules/.bin/tsc -p www/tsconfig.json
 node_modules/.bin/vite build --config www/vite.config.mjs --logLevel warn
 node_modules/.bin/webpack --config webpack.config.js --stats errors-warnings
+node scripts/size-budget.mjs
 
 step "file store: build, unit tests, HTTP tests on loopback"
 cargo build --quiet --profile store -p quiver-store
