@@ -131,7 +131,12 @@ export interface Layout {
   delimiter: number; quote: number | null; names: string[]; encoding: string; encodingGuessed: boolean;
   prelude: { bytes: number; lines: number; sep: number | null; comments: number };
   header: string[] | null;
+  /** Each column's number format and date order as the first block shows them. */
+  dialects: Dialect[];
 }
+
+/** How a column writes numbers and dates (`datesDecided`: a value decided the order). */
+export interface Dialect { number: "plain" | "decimalComma" | "thousandsComma"; dates: "iso" | "monthFirst" | "dayFirst"; datesDecided: boolean }
 
 /** What a byte range's load found about its edges. */
 export interface RangeReport {
@@ -153,7 +158,7 @@ export type Resolution =
   | { action: "wait" };
 
 /** What a range's table says about one column's type. */
-export interface ColumnSummary { kind: ColumnKind | null; intWidth: number; zoned: boolean; beyondExactFloat: boolean; format: "plain" | "decimalComma" | "thousandsComma" }
+export interface ColumnSummary { kind: ColumnKind | null; intWidth: number; zoned: boolean; beyondExactFloat: boolean; dialect?: Dialect }
 
 /** The warnings noted while loading a range, before they are sentences. */
 export interface WarningLog {
@@ -162,6 +167,15 @@ export interface WarningLog {
   unclosedQuoteLine: number | null;
   invalidUtf8: { count: number; lines: number[] };
   unparsed: [number, string, { count: number; lines: number[] }][];
+  /** The encoding the file was read in, when it was a guess. */
+  guessedEncoding?: string | null;
+  /** Characters that could not be decoded (replaced by U+FFFD). */
+  undecodable?: number;
+  /** `#` comment lines skipped before the header: first and last line. */
+  commentLines?: [number, number] | null;
+  /** Records equal to the header after the header, and whether they were kept. */
+  repeatedHeader?: { count: number; lines: number[] };
+  repeatedHeaderKept?: boolean;
 }
 
 /** A JSON value a filter compares with: numbers for number columns, text for
