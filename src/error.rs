@@ -30,7 +30,7 @@ pub enum QuiverError {
     #[error("Invalid query: {0}")]
     InvalidQuery(String),
 
-    #[error("This file needs about {} of memory, more than the limit of {}. Open a smaller file, or raise the limit if the device has the memory.", format_bytes(*.needed), format_bytes(*.limit))]
+    #[error("This file needs about {} of memory, more than the limit of {}. Load only the columns you need (the `columns` option), open a smaller file, or raise the limit if the device has the memory.", format_bytes(*.needed), format_bytes(*.limit))]
     MemoryLimit { needed: u64, limit: u64 },
 
     #[error("Rows {offset}..{end} are outside the table, which has {rows} rows.")]

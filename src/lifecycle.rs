@@ -241,12 +241,18 @@ impl Dataset {
     }
 
     /// The columns (while loading: as inferred so far, without building a
-    /// snapshot).
+    /// snapshot; after a load that failed with no rows kept, such as a file
+    /// too large for memory: the file's columns as read, so that a smaller
+    /// load of some of them can be offered).
     pub fn schema(&mut self) -> Vec<ColumnInfo> {
         if self.status == Status::Loading {
             return self.ingest.column_infos();
         }
-        self.table().column_infos()
+        let columns = self.table().column_infos();
+        if columns.is_empty() && self.status == Status::Failed {
+            return self.ingest.column_infos();
+        }
+        columns
     }
 
     /// Rows readable now (cheap while loading: no snapshot is built).
@@ -402,6 +408,19 @@ mod tests {
         assert!(matches!(error, Err(QuiverError::RaggedRow { line: 1_502, .. })), "{error:?}");
         assert_eq!(ds.status(), Status::Failed);
         assert_eq!(ds.num_rows(), 1_500);
+    }
+
+    /// A file too large for memory fails at its end with no rows kept; its
+    /// columns are still there, so that the app can offer to load some.
+    #[test]
+    fn a_load_over_the_memory_limit_keeps_the_files_columns() {
+        let mut ds = Dataset::new(options(r#"{"memoryLimitBytes": 20000}"#)).unwrap();
+        let error = ds.push(&csv(20_000)).and_then(|_| ds.finish());
+        assert!(matches!(error, Err(QuiverError::MemoryLimit { .. })), "{error:?}");
+        assert_eq!(ds.status(), Status::Failed);
+        assert_eq!(ds.num_rows(), 0);
+        let names: Vec<String> = ds.schema().into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["a", "b"]);
     }
 
     #[test]

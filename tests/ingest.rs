@@ -405,6 +405,43 @@ fn a_memory_limit_stops_the_load_with_the_size_needed() {
     assert!(ingest.bytes_read() < text.len() as u64);
 }
 
+/// A file too large for memory loads through the columns a question needs
+/// (`columns`): the others are parsed and dropped, so the table and its
+/// memory are those of the chosen columns, in the file's order, in every
+/// chunking and in byte ranges; the limit's message says so.
+#[test]
+fn only_the_chosen_columns_are_loaded() {
+    let mut text = String::from("id,note,price,day\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("{i},\"note {i}, long enough to cost memory\",{}.25,2024-01-{:02}\n", i % 100, i % 28 + 1));
+    }
+    text.push_str("50000,short\n"); // a ragged row is still counted
+    let all = load_chunked(text.as_bytes(), options("{}"), 1 << 16).unwrap().0;
+    let chosen = r#"{"columns": ["day", "id"], "memoryLimitBytes": 1500000}"#;
+    let err = load_err(text.as_bytes(), r#"{"memoryLimitBytes": 1500000}"#);
+    assert!(err.contains("Load only the columns you need"), "{err}");
+    for chunk in [7, 4096, 1 << 20] {
+        let (t, ingest) = load_chunked(text.as_bytes(), options(chosen), chunk).unwrap();
+        assert_eq!(t.column_infos().iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "day"], "the file's order");
+        assert_eq!(t.num_rows(), all.num_rows());
+        assert_eq!(column(&t, "id"), column(&all, "id"));
+        assert_eq!(column(&t, "day"), column(&all, "day"));
+        assert!(t.memory_bytes() * 4 < all.memory_bytes(), "{} of {}", t.memory_bytes(), all.memory_bytes());
+        assert!(ingest.warnings().iter().any(|w| w.kind == WarningKind::RaggedRows));
+    }
+    let size = text.len() as u64;
+    let ranges = quiver::ingest::range::load_in_ranges(text.as_bytes(), &options(r#"{"columns": ["day", "id"]}"#), &[0, size / 3, 2 * size / 3], 1 << 16).unwrap();
+    let mut ids = Vec::new();
+    for (table, _) in &ranges {
+        assert_eq!(table.column_infos().iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "day"]);
+        ids.extend(column(table, "id"));
+    }
+    assert_eq!(ids, column(&all, "id"));
+    // A name the file does not have, or none at all.
+    assert_eq!(load_err(text.as_bytes(), r#"{"columns": ["id", "nope"]}"#), "There is no column named \"nope\".");
+    assert!(IngestOptions::from_json(r#"{"columns": []}"#).unwrap_err().to_string().contains("at least one column"));
+}
+
 #[test]
 fn rows_can_be_read_while_loading() {
     let mut text = String::from("n,s\n");

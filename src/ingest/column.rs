@@ -422,6 +422,9 @@ pub struct ColumnBuilder {
     /// The written text of stored values that a widening to text would
     /// write otherwise (see [`written`]).
     written: WrittenTexts,
+    /// Not loaded (the `columns` option left it out): its fields are
+    /// ignored and the table does not show it.
+    skipped: bool,
 }
 
 /// The Arrow field metadata key holding a column's dialect.
@@ -447,6 +450,7 @@ impl ColumnBuilder {
             date_decided: false,
             iso_dates_seen: false,
             written: WrittenTexts::default(),
+            skipped: false,
         }
     }
 
@@ -468,6 +472,16 @@ impl ColumnBuilder {
             self.date_decided = true;
         }
         self
+    }
+
+    /// A column the load ignores (`skipped`), or loads.
+    pub fn skipped(mut self, skipped: bool) -> Self {
+        self.skipped = skipped;
+        self
+    }
+
+    pub fn is_skipped(&self) -> bool {
+        self.skipped
     }
 
     /// Numbers in `format`, decided (the caller's choice): no guess.
@@ -559,6 +573,9 @@ impl ColumnBuilder {
         strict: bool,
         issues: &mut ColumnIssues,
     ) -> Result<()> {
+        if self.skipped {
+            return Ok(());
+        }
         let mut slice = slice;
         let mut kind = self.forced.or(self.kind);
         let encoded = loop {

@@ -235,17 +235,7 @@ impl Ingest {
             let mut parser = ingest.new_parser(layout.delimiter);
             parser.names = layout.names.clone();
             parser.header = layout.header.as_ref().map(|h| h.iter().map(|f| f.as_bytes().to_vec()).collect());
-            parser.columns = parser
-                .names
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    ColumnBuilder::new(name.clone(), ingest.options.column_types.get(name).copied())
-                        .with_dialect(layout.delimiter, layout.dialects.get(i).copied().unwrap_or_default())
-                        .with_date_order(ingest.options.date_orders.get(name).copied())
-                        .with_number_format(ingest.options.number_formats.get(name).copied())
-                })
-                .collect();
+            parser.columns = column_builders(&parser.names, &ingest.options, layout.delimiter, &layout.dialects);
             parser.batch.set_columns(parser.names.len());
             parser.base = position;
             ingest.phase = Phase::Parsing(parser);
@@ -413,7 +403,7 @@ impl Ingest {
     /// The columns as a snapshot would show them (cheap: no arrays built).
     pub fn column_infos(&self) -> Vec<crate::table::ColumnInfo> {
         let Phase::Parsing(parser) = &self.phase else { return Vec::new() };
-        let fields: Vec<Field> = parser.columns.iter().map(|c| c.field(c.data_type())).collect();
+        let fields: Vec<Field> = parser.columns.iter().filter(|c| !c.is_skipped()).map(|c| c.field(c.data_type())).collect();
         Table::new(Arc::new(Schema::new(fields)), Vec::new()).column_infos()
     }
 
@@ -693,22 +683,10 @@ impl Parser {
         } else {
             header::generated_names(record.ends.len())
         };
-        let mut named = options.column_types.keys().chain(options.date_orders.keys()).chain(options.number_formats.keys());
-        if let Some(unknown) = named.find(|name| !self.names.contains(name)) {
+        if let Some(unknown) = options.named_columns().find(|name| !self.names.contains(name)) {
             return Err(QuiverError::UnknownColumn(unknown.clone()));
         }
-        let delimiter = self.delimiter;
-        self.columns = self
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                ColumnBuilder::new(name.clone(), options.column_types.get(name).copied())
-                    .with_dialect(delimiter, self.number_formats.get(i).copied().unwrap_or_default())
-                    .with_date_order(options.date_orders.get(name).copied())
-                    .with_number_format(options.number_formats.get(name).copied())
-            })
-            .collect();
+        self.columns = column_builders(&self.names, options, self.delimiter, &self.number_formats);
         self.batch.set_columns(self.names.len());
         self.reader.commit(&mut self.batch, !options.has_header);
         // Without a header the first record is a row: batches must be cut
@@ -768,7 +746,7 @@ impl Parser {
         }
         let mut fields = Vec::with_capacity(self.columns.len());
         let mut arrays = Vec::with_capacity(self.columns.len());
-        for column in &mut self.columns {
+        for column in self.columns.iter_mut().filter(|c| !c.is_skipped()) {
             let (data_type, array) = column.array()?;
             fields.push(column.field(data_type));
             arrays.push(array);
@@ -786,4 +764,21 @@ impl Parser {
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
         Ok(Table::new(schema, vec![batch]))
     }
+}
+
+/// The builders of a file's columns (`names`), as the options and the
+/// dialects of the first block set them up; columns the `columns` option
+/// leaves out are skipped.
+fn column_builders(names: &[String], options: &IngestOptions, delimiter: u8, dialects: &[infer::Dialect]) -> Vec<ColumnBuilder> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            ColumnBuilder::new(name.clone(), options.column_types.get(name).copied())
+                .with_dialect(delimiter, dialects.get(i).copied().unwrap_or_default())
+                .with_date_order(options.date_orders.get(name).copied())
+                .with_number_format(options.number_formats.get(name).copied())
+                .skipped(!options.loads(name))
+        })
+        .collect()
 }

@@ -111,6 +111,11 @@ pub struct IngestOptions {
     /// `1,234` was read the other way). A value that is no number in that
     /// format makes the column text, as any value of another type does.
     pub number_formats: BTreeMap<String, NumberFormat>,
+    /// Load only these columns, by name (`None`: all of them): the others
+    /// are parsed (a CSV record must be read whole) but not stored, so a
+    /// file too large for memory can be explored through the columns a
+    /// question needs. The table keeps the file's column order.
+    pub columns: Option<Vec<String>>,
 }
 
 impl Default for IngestOptions {
@@ -128,6 +133,7 @@ impl Default for IngestOptions {
             keep_repeated_headers: false,
             date_orders: BTreeMap::new(),
             number_formats: BTreeMap::new(),
+            columns: None,
         }
     }
 }
@@ -141,6 +147,20 @@ impl IngestOptions {
         })?;
         options.validate()?;
         Ok(options)
+    }
+
+    /// Every column name the options mention (each must be in the file).
+    pub fn named_columns(&self) -> impl Iterator<Item = &String> {
+        self.column_types
+            .keys()
+            .chain(self.date_orders.keys())
+            .chain(self.number_formats.keys())
+            .chain(self.columns.iter().flatten())
+    }
+
+    /// Whether the load stores column `name` (the `columns` option).
+    pub fn loads(&self, name: &str) -> bool {
+        self.columns.as_ref().is_none_or(|wanted| wanted.iter().any(|w| w == name))
     }
 
     /// Checks what serde cannot: single ASCII bytes, distinct delimiter and quote.
@@ -160,6 +180,9 @@ impl IngestOptions {
         }
         if let Some(label) = &self.encoding {
             super::encoding::for_label(label)?;
+        }
+        if self.columns.as_ref().is_some_and(Vec::is_empty) {
+            return Err(invalid("columns", "name at least one column to load (or leave it out to load them all)"));
         }
         if let Some((name, _)) = self.date_orders.iter().find(|(_, order)| **order == DateOrder::Iso) {
             return Err(invalid("dateOrders", &format!("\"{name}\": the order is \"dayFirst\" or \"monthFirst\"")));

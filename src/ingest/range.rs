@@ -114,7 +114,7 @@ impl Layout {
         let record = reader.record(&batch);
         let names =
             if options.has_header { header::column_names(record.fields()) } else { header::generated_names(record.ends.len()) };
-        if let Some(unknown) = options.column_types.keys().find(|name| !names.contains(name)) {
+        if let Some(unknown) = options.named_columns().find(|name| !names.contains(name)) {
             return Err(QuiverError::UnknownColumn(unknown.clone()));
         }
         let header = options

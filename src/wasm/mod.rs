@@ -73,6 +73,10 @@ export interface IngestOptions {
    *  values (`1,234` is otherwise read by the delimiter: a decimal comma in
    *  `;` files, thousands in `,` files). */
   numberFormats?: Record<string, "plain" | "decimalComma" | "thousandsComma">;
+  /** Load only these columns (default: all). The others are parsed and
+   *  dropped, so a file too large for memory opens with the columns a
+   *  question needs; the table keeps the file's column order. */
+  columns?: string[];
   /** Stop with an error when the table would need more memory than this
    *  (default 3 GB: a wasm instance has at most 4 GB). */
   memoryLimitBytes?: number;

@@ -117,6 +117,31 @@ test("a file that is not a CSV gets a clear error, and the app goes on", async (
   await page.close();
 });
 
+test("a file too large for memory: the error offers its columns, and the picked ones load", async () => {
+  // 30,000 rows with a long text column; a 1.5 MB budget holds the numbers
+  // but not the text.
+  let text = "id,note,price\n";
+  for (let i = 0; i < 30_000; i++) text += `${i},"note ${i}: long enough that the text column is most of the table",${(i % 500) + 0.25}\n`;
+  const page = await browser.newPage();
+  await page.goto(`${app.url}/?memoryBudget=1500000`);
+  await page.setInputFiles('[data-testid="file-input"]', { name: "wide.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+  await page.waitForSelector('[data-testid="column-picker"]', { timeout: 120_000 });
+  assert.match(await page.textContent('[role="alert"]'), /needs about .* more than the limit of 1\.5 MB\. Load only the columns you need/);
+  assert.equal(await page.isDisabled('[data-testid="load-picked"]'), true, "nothing picked yet");
+  await page.check('[data-testid="pick-price"]');
+  await page.check('[data-testid="pick-id"]');
+  await page.screenshot({ path: join(ARTIFACTS, "app-column-picker.png") });
+  assert.equal(await page.textContent('[data-testid="load-picked"]'), "Load 2 columns");
+  await page.click('[data-testid="load-picked"]');
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 120_000 });
+  assert.equal(await page.textContent('[data-testid="row-count"]'), "30,000 rows");
+  assert.equal(await page.locator('[data-testid="column-id"]').count(), 1);
+  assert.equal(await page.locator('[data-testid="column-price"]').count(), 1);
+  assert.equal(await page.locator('[data-testid="column-note"]').count(), 0, "the text column is not loaded");
+  assert.deepEqual((await firstRow(page)).slice(1), ["0", "0.25"], "row number, id, price");
+  await page.close();
+});
+
 test("a URL loads with progress (MB/s, time left), shows rows while loading, and cancels keeping them", async () => {
   const slow = await serveSlowly(await salesFile(300_000));
   after(() => slow.close());

@@ -11,6 +11,7 @@ import { SchemaPanel } from "./components/SchemaPanel";
 import { Grid } from "./components/Grid";
 import { GroupBy } from "./components/GroupBy";
 import { ReadAs, type ReadOptions } from "./components/ReadAs";
+import { ColumnPicker } from "./components/ColumnPicker";
 import { count } from "./format";
 
 type Tab = "rows" | "group";
@@ -72,6 +73,9 @@ export function App() {
       {error && (
         <div className={`banner ${status === "cancelled" ? "info" : "error"}`} role="alert">
           <strong>{status === "cancelled" ? "Cancelled." : "Could not load this file."}</strong> {error.message}
+          {(error as Error & { code?: string }).code === "MemoryLimit" && handle.info && handle.info.schema.length > 0 && (
+            <ColumnPicker columns={handle.info.schema} onLoad={(names) => (setOverrides({}), setReadOptions({ ...readOptions, columns: names }))} />
+          )}
         </div>
       )}
       {view.error && (

@@ -11,6 +11,8 @@ export interface ReadOptions {
   delimiter?: string;
   dateOrders?: Record<string, "dayFirst" | "monthFirst">;
   numberFormats?: Record<string, NumberFormat>;
+  /** Only these columns (set by the column picker after a file too large for memory). */
+  columns?: string[];
 }
 
 type NumberFormat = "plain" | "decimalComma" | "thousandsComma";
