@@ -101,6 +101,25 @@ test("the Data Explorer reports a file it cannot read and stays usable", async (
   await page.close();
 });
 
+test("a file too large for memory opens in the Data Explorer with the columns picked, and Graphic Walker gets those fields", async () => {
+  let text = "region,note,price\n";
+  for (let i = 0; i < 30_000; i++) text += `${["North", "South"][i % 2]},"note ${i}: long enough that the text column is most of the table",${(i % 500) + 0.25}\n`;
+  const page = await browser.newPage();
+  await page.goto(`${app.url}/explorer.html?memoryBudget=1500000`);
+  await page.setInputFiles('[data-testid="upload"]', { name: "wide.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+  await page.waitForSelector('[data-testid="column-picker"]', { timeout: 120_000 });
+  assert.match(await page.getByRole("alert").textContent(), /more than the limit of 1\.5 MB/);
+  await page.check('[data-testid="pick-region"]');
+  await page.check('[data-testid="pick-price"]');
+  await page.click('[data-testid="load-picked"]');
+  await page.waitForSelector('.summary[data-testid="row-count"]', { timeout: 120_000 });
+  assert.equal(await page.textContent('.summary[data-testid="row-count"]'), "30,000 rows · 2 columns");
+  const walker = page.getByTestId("walker");
+  for (const name of ["region", "price"]) await walker.getByText(name, { exact: true }).first().waitFor({ timeout: 60_000 });
+  assert.equal(await walker.getByText("note", { exact: true }).count(), 0, "the text column is not a field");
+  await page.close();
+});
+
 test("a file uploaded to the file store is listed and reopens through URL streaming", async () => {
   const store = await startStore(["--cors-origin", app.url]);
   const path = await salesFile(50_000);

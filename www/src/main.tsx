@@ -3,14 +3,12 @@ import { createRoot } from "react-dom/client";
 import { Quiver } from "@quiver/client";
 import { QuiverProvider } from "@quiver/client/react";
 import { App } from "./App";
+import { memoryBudget } from "./budget";
 import "./styles.css";
 
-// One client for the app; each opened file gets its own worker. The budget
-// keeps all open files together under 3 GB, or under `?memoryBudget=<bytes>`
-// (a device with less memory to spare; the end-to-end test of the column
-// picker uses a small one).
-const asked = Number(new URLSearchParams(location.search).get("memoryBudget"));
-const quiver = new Quiver({ memoryBudgetBytes: asked > 0 ? asked : 3_000_000_000 });
+// One client for the app; each opened file gets its own worker, all of them
+// within one memory budget (see ./budget).
+const quiver = new Quiver({ memoryBudgetBytes: memoryBudget() });
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -13,6 +13,7 @@ import { count } from "../format";
 import { ServerFiles } from "./ServerFiles";
 import { FileButton } from "../components/FileButton";
 import { ReadAs, type ReadOptions } from "../components/ReadAs";
+import { ColumnPicker } from "../components/ColumnPicker";
 
 /** The last queries Graphic Walker sent and their answers (for tests and
  *  for curious people: `quiverWalkerLog` in the console). */
@@ -85,9 +86,12 @@ export function Explorer() {
         )}
         {info && status !== "loading" && <ReadAs info={info} options={readOptions} onChange={setReadOptions} disabled={false} />}
         {error && (
-          <p className="error" role="alert">
+          <div className="error" role="alert">
             {error.message}
-          </p>
+            {(error as Error & { code?: string }).code === "MemoryLimit" && info && info.schema.length > 0 && (
+              <ColumnPicker columns={info.schema} onLoad={(names) => setReadOptions({ ...readOptions, columns: names })} />
+            )}
+          </div>
         )}
         <p className="hint">
           The file never leaves this computer: it is read in chunks into columns in WebAssembly, and every chart is
