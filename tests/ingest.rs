@@ -442,6 +442,44 @@ fn only_the_chosen_columns_are_loaded() {
     assert!(IngestOptions::from_json(r#"{"columns": []}"#).unwrap_err().to_string().contains("at least one column"));
 }
 
+/// A uniform sample of the rows (`sampleFraction`): about that share of the
+/// rows, spread over the whole file, and the same rows however the file is
+/// cut into chunks, batches or byte ranges, with or without a header.
+#[test]
+fn a_sample_of_the_rows_is_the_same_however_the_file_is_cut() {
+    let n = 50_000;
+    let mut text = String::from("id,v\n");
+    for i in 0..n {
+        text.push_str(&format!("{i},\"{}\"\n", if i % 1000 == 7 { "two\nlines" } else { "x" }));
+    }
+    let sample = r#"{"sampleFraction": 0.1}"#;
+    let whole = load_chunked(text.as_bytes(), options(sample), text.len()).unwrap().0;
+    let ids: Vec<i64> = column(&whole, "id").iter().map(|v| v.as_i64().unwrap()).collect();
+    assert!((4_500..5_500).contains(&ids.len()), "{} rows of {n}", ids.len());
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in file order");
+    let mean = ids.iter().sum::<i64>() as f64 / ids.len() as f64;
+    assert!((mean - n as f64 / 2.0).abs() < 1_000.0, "spread over the file: mean id {mean}");
+    assert!(ids.iter().any(|&i| i < 1_000) && ids.iter().any(|&i| i >= n - 1_000));
+    for (chunk, batch) in [(7, 65_536), (4096, 1), (1 << 16, 333)] {
+        let t = load_chunked(text.as_bytes(), options(&format!(r#"{{"sampleFraction": 0.1, "batchRows": {batch}}}"#)), chunk).unwrap().0;
+        assert_eq!(column(&t, "id"), column(&whole, "id"), "chunks of {chunk}, batches of {batch}");
+    }
+    let size = text.len() as u64;
+    let ranges = quiver::ingest::range::load_in_ranges(text.as_bytes(), &options(sample), &[0, size / 4, size / 2 + 3, 3 * size / 4], 1 << 14).unwrap();
+    let ranged: Vec<Value> = ranges.iter().flat_map(|(t, _)| column(t, "id")).collect();
+    assert_eq!(ranged, column(&whole, "id"), "in byte ranges");
+    // Without a header the first record is a row like the others (the
+    // sample is by where a record starts, so the same records are kept).
+    let headless = load_chunked(text.as_bytes()["id,v\n".len()..].as_ref(), options(r#"{"sampleFraction": 0.1, "hasHeader": false}"#), 4096).unwrap().0;
+    assert!((4_500..5_500).contains(&headless.num_rows()));
+    // Everything, or a fraction that is not one.
+    assert_eq!(load_chunked(text.as_bytes(), options(r#"{"sampleFraction": 1}"#), 4096).unwrap().0.num_rows(), n as usize);
+    for bad in ["0", "1.5", "-0.1"] {
+        let error = IngestOptions::from_json(&format!(r#"{{"sampleFraction": {bad}}}"#)).unwrap_err().to_string();
+        assert!(error.contains("not a fraction of the rows"), "{error}");
+    }
+}
+
 #[test]
 fn rows_can_be_read_while_loading() {
     let mut text = String::from("n,s\n");

@@ -659,7 +659,10 @@ impl Parser {
             }
             if found < expected { &mut log.short_rows } else { &mut log.long_rows }.add(line);
         }
-        self.reader.commit(&mut self.batch, true);
+        // Out of the sample (`sampleFraction`): read, counted in the
+        // warnings above, not kept.
+        let kept = options.samples(self.base + start);
+        self.reader.commit(&mut self.batch, kept);
         self.freeze_if_full(options, nulls, log)
     }
 
@@ -675,6 +678,7 @@ impl Parser {
     /// number, in which case it is also the first row.
     fn take_first_record(&mut self, options: &IngestOptions, nulls: &NullTokens, log: &mut WarningLog) -> Result<()> {
         let record = self.reader.record(&self.batch);
+        let record_start = record.start;
         if options.has_header {
             self.header = Some(record.fields().map(|f| infer::trim(f).to_vec()).collect());
         }
@@ -688,7 +692,8 @@ impl Parser {
         }
         self.columns = column_builders(&self.names, options, self.delimiter, &self.number_formats);
         self.batch.set_columns(self.names.len());
-        self.reader.commit(&mut self.batch, !options.has_header);
+        let first_row = !options.has_header && options.samples(self.base + record_start);
+        self.reader.commit(&mut self.batch, first_row);
         // Without a header the first record is a row: batches must be cut
         // alike either way (a first batch one row too long changed how a
         // column that widens later writes its earlier values).

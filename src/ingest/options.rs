@@ -116,6 +116,11 @@ pub struct IngestOptions {
     /// file too large for memory can be explored through the columns a
     /// question needs. The table keeps the file's column order.
     pub columns: Option<Vec<String>>,
+    /// Load a uniform sample of the rows: each record is kept with this
+    /// probability (0 < p ≤ 1), decided by a hash of where it starts in the
+    /// file, so the same file gives the same sample however it is cut into
+    /// chunks or shards. `None`: every row.
+    pub sample_fraction: Option<f64>,
 }
 
 impl Default for IngestOptions {
@@ -134,6 +139,7 @@ impl Default for IngestOptions {
             date_orders: BTreeMap::new(),
             number_formats: BTreeMap::new(),
             columns: None,
+            sample_fraction: None,
         }
     }
 }
@@ -158,6 +164,19 @@ impl IngestOptions {
             .chain(self.columns.iter().flatten())
     }
 
+    /// Whether the record starting at byte `offset` of the file is in the
+    /// sample (always, without `sampleFraction`): a hash of the offset
+    /// (splitmix64) below the fraction of the hash range.
+    #[inline]
+    pub fn samples(&self, offset: u64) -> bool {
+        let Some(p) = self.sample_fraction else { return true };
+        let mut z = offset.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z as f64) < p * 18_446_744_073_709_551_616.0
+    }
+
     /// Whether the load stores column `name` (the `columns` option).
     pub fn loads(&self, name: &str) -> bool {
         self.columns.as_ref().is_none_or(|wanted| wanted.iter().any(|w| w == name))
@@ -180,6 +199,9 @@ impl IngestOptions {
         }
         if let Some(label) = &self.encoding {
             super::encoding::for_label(label)?;
+        }
+        if let Some(p) = self.sample_fraction.filter(|p| !(*p > 0.0 && *p <= 1.0)) {
+            return Err(invalid("sampleFraction", &format!("{p} is not a fraction of the rows: give a number above 0 and at most 1 (0.1 keeps about one row in ten)")));
         }
         if self.columns.as_ref().is_some_and(Vec::is_empty) {
             return Err(invalid("columns", "name at least one column to load (or leave it out to load them all)"));

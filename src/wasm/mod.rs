@@ -77,6 +77,10 @@ export interface IngestOptions {
    *  dropped, so a file too large for memory opens with the columns a
    *  question needs; the table keeps the file's column order. */
   columns?: string[];
+  /** Load a uniform sample of the rows: each record kept with this
+   *  probability (0 < p ≤ 1), decided by where it starts in the file, so the
+   *  same file gives the same sample however it is cut. Default: every row. */
+  sampleFraction?: number;
   /** Stop with an error when the table would need more memory than this
    *  (default 3 GB: a wasm instance has at most 4 GB). */
   memoryLimitBytes?: number;

@@ -120,6 +120,25 @@ test("a file too large for memory opens in the Data Explorer with the columns pi
   await page.close();
 });
 
+test("a file too large for memory opens in the Data Explorer as a sample of its rows, and the page says so over the charts", async () => {
+  let text = "region,note,price\n";
+  for (let i = 0; i < 30_000; i++) text += `${["North", "South"][i % 2]},"note ${i}: long enough that the text column is most of the table",${(i % 500) + 0.25}\n`;
+  const page = await browser.newPage();
+  await page.goto(`${app.url}/explorer.html?memoryBudget=1500000`);
+  await page.setInputFiles('[data-testid="upload"]', { name: "wide.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+  await page.waitForSelector('[data-testid="column-picker"]', { timeout: 120_000 });
+  await page.selectOption('[data-testid="sample-fraction"]', "0.1");
+  await page.click('[data-testid="load-sample"]');
+  await page.waitForSelector('.summary[data-testid="row-count"]', { timeout: 120_000 });
+  const rows = Number((await page.textContent('.summary[data-testid="row-count"]')).match(/^([\d,]+) rows/)[1].replace(/,/g, ""));
+  assert.ok(rows > 2_500 && rows < 3_500, `${rows} rows: about a tenth of 30,000`);
+  assert.match(await page.textContent('[data-testid="sample-note"]'), new RegExp(`A 10 % sample of the rows \\(${rows.toLocaleString("en-US")} rows\\)`));
+  const walker = page.getByTestId("walker");
+  for (const name of ["region", "note", "price"]) await walker.getByText(name, { exact: true }).first().waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: join(ARTIFACTS, "explorer-sample.png") });
+  await page.close();
+});
+
 test("a file uploaded to the file store is listed and reopens through URL streaming", async () => {
   const store = await startStore(["--cors-origin", app.url]);
   const path = await salesFile(50_000);

@@ -11,7 +11,7 @@ import { SchemaPanel } from "./components/SchemaPanel";
 import { Grid } from "./components/Grid";
 import { GroupBy } from "./components/GroupBy";
 import { ReadAs, type ReadOptions } from "./components/ReadAs";
-import { ColumnPicker } from "./components/ColumnPicker";
+import { ColumnPicker, SampleNote } from "./components/ColumnPicker";
 import { count } from "./format";
 
 type Tab = "rows" | "group";
@@ -74,7 +74,11 @@ export function App() {
         <div className={`banner ${status === "cancelled" ? "info" : "error"}`} role="alert">
           <strong>{status === "cancelled" ? "Cancelled." : "Could not load this file."}</strong> {error.message}
           {(error as Error & { code?: string }).code === "MemoryLimit" && handle.info && handle.info.schema.length > 0 && (
-            <ColumnPicker columns={handle.info.schema} onLoad={(names) => (setOverrides({}), setReadOptions({ ...readOptions, columns: names }))} />
+            <ColumnPicker
+              columns={handle.info.schema}
+              onLoad={(names) => (setOverrides({}), setReadOptions({ ...readOptions, columns: names }))}
+              onSample={(fraction) => (setOverrides({}), setReadOptions({ ...readOptions, sampleFraction: fraction }))}
+            />
           )}
         </div>
       )}
@@ -83,6 +87,7 @@ export function App() {
           <strong>This query failed.</strong> {view.error.message}
         </div>
       )}
+      {!error && <SampleNote fraction={readOptions.sampleFraction} rows={info.data?.numRows} />}
       {handle.info && handle.info.schema.length > 0 && (
         <ReadAs info={handle.info} options={readOptions} onChange={(o) => (setOverrides({}), setReadOptions(o))} disabled={status === "loading"} />
       )}

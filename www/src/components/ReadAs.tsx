@@ -13,6 +13,8 @@ export interface ReadOptions {
   numberFormats?: Record<string, NumberFormat>;
   /** Only these columns (set by the column picker after a file too large for memory). */
   columns?: string[];
+  /** A uniform sample of the rows (set by the same picker). */
+  sampleFraction?: number;
 }
 
 type NumberFormat = "plain" | "decimalComma" | "thousandsComma";

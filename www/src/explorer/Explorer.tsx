@@ -13,7 +13,7 @@ import { count } from "../format";
 import { ServerFiles } from "./ServerFiles";
 import { FileButton } from "../components/FileButton";
 import { ReadAs, type ReadOptions } from "../components/ReadAs";
-import { ColumnPicker } from "../components/ColumnPicker";
+import { ColumnPicker, SampleNote } from "../components/ColumnPicker";
 
 /** The last queries Graphic Walker sent and their answers (for tests and
  *  for curious people: `quiverWalkerLog` in the console). */
@@ -89,7 +89,11 @@ export function Explorer() {
           <div className="error" role="alert">
             {error.message}
             {(error as Error & { code?: string }).code === "MemoryLimit" && info && info.schema.length > 0 && (
-              <ColumnPicker columns={info.schema} onLoad={(names) => setReadOptions({ ...readOptions, columns: names })} />
+              <ColumnPicker
+                columns={info.schema}
+                onLoad={(names) => setReadOptions({ ...readOptions, columns: names })}
+                onSample={(fraction) => setReadOptions({ ...readOptions, sampleFraction: fraction })}
+              />
             )}
           </div>
         )}
@@ -99,6 +103,7 @@ export function Explorer() {
         </p>
       </aside>
       <main className="walker" data-testid="walker">
+        {walker && <SampleNote fraction={readOptions.sampleFraction} rows={info?.numRows} />}
         {walker ? (
           <GraphicWalker fields={walker.fields} computation={walker.computation} appearance="light" />
         ) : (
