@@ -11,6 +11,8 @@
 //!   default null tokens and no forced types, unless the exported text itself
 //!   looks binary (`src/export.rs` lists that exception).
 //!
+//! The options include a sample of the rows and a choice of columns.
+//!
 //! Input layout (so that most of an input is the file and mutates as one):
 //! byte 0 and 1 choose the options, byte 2 how much of the file start is
 //! examined before parsing (0: the real 64 KB; else 1–64 bytes, so that
@@ -58,6 +60,9 @@ fn plan(data: &[u8]) -> Option<(Plan, &[u8])> {
         _ => {}
     }
     match (f2 >> 5) & 7 {
+        // Half the rows (the same ones in every cut), or only column `a`.
+        3 => options.sample_fraction = Some(0.5),
+        4 => options.columns = Some(vec!["a".into()]),
         5 => {
             options.column_types.insert("a".into(), ColumnKind::Integer);
         }
