@@ -20,6 +20,29 @@ after(async () => {
   await app?.close();
 });
 
+/** The demo app with `text` picked as the file `name`, once loaded. */
+async function openText(name, text) {
+  const page = await browser.newPage();
+  await page.goto(app.url);
+  await page.setInputFiles('[data-testid="file-input"]', { name, mimeType: "text/csv", buffer: Buffer.from(text) });
+  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 120_000 });
+  return page;
+}
+
+/** Waits until the read-as line says `expected` (after a reload). */
+function readAsSays(page, expected) {
+  return page.waitForFunction((want) => document.querySelector('[data-testid="read-as-text"]')?.textContent === want, expected, { timeout: 120_000 });
+}
+
+/** Waits until the grid's first row has a cell reading `expected`. */
+function firstRowShows(page, expected) {
+  return page.waitForFunction(
+    (want) => [...document.querySelectorAll('[data-testid="grid"] .grid-row:first-child .cell')].some((c) => c.textContent === want),
+    expected,
+    { timeout: 60_000 },
+  );
+}
+
 test("a European CP949 export: the read-as line, Korean cells, and a reload in another encoding", async () => {
   const page = await browser.newPage();
   await page.goto(app.url);
@@ -63,47 +86,30 @@ test("the Data Explorer says how a file was read, gives Graphic Walker the Korea
 });
 
 test("a date column whose days are all 12 or less: the app says the order was picked, and the user flips it", async () => {
-  const page = await browser.newPage();
-  await page.goto(app.url);
-  await page.setInputFiles('[data-testid="file-input"]', { name: "ambiguous.csv", mimeType: "text/csv", buffer: Buffer.from("d,n\n01/02/2024,1\n03/04/2024,2\n") });
-  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 120_000 });
+  const page = await openText("ambiguous.csv", "d,n\n01/02/2024,1\n03/04/2024,2\n");
   assert.equal(await page.textContent('[data-testid="read-as-text"]'), "Read as UTF-8 · , · month-first dates");
   assert.match(await page.textContent('[data-testid="read-as"]'), /dates in d could be either order/);
-  // The first row's date, once the grid shows it.
-  const firstDate = (expected) =>
-    page.waitForFunction(
-      (want) => [...document.querySelectorAll('[data-testid="grid"] .grid-row:first-child .cell')].some((c) => c.textContent === want),
-      expected,
-      { timeout: 60_000 },
-    );
+  const firstDate = (expected) => firstRowShows(page, expected);
   await firstDate("2024-01-02");
   await page.selectOption('[data-testid="read-as-dates-d"]', "dayFirst");
-  await page.waitForFunction(() => document.querySelector('[data-testid="read-as-text"]')?.textContent === "Read as UTF-8 · , · day-first dates", null, { timeout: 120_000 });
+  await readAsSays(page, "Read as UTF-8 · , · day-first dates");
   assert.doesNotMatch(await page.textContent('[data-testid="read-as"]'), /could be either order/);
   await firstDate("2024-02-01");
   await page.close();
 });
 
 test("a number column read with a decimal comma: the user says it writes thousands, and the values change", async () => {
-  const page = await browser.newPage();
-  await page.goto(app.url);
   // `1,234` in a `;` file reads as 1.234 (a decimal comma).
-  await page.setInputFiles('[data-testid="file-input"]', { name: "amounts.csv", mimeType: "text/csv", buffer: Buffer.from("p;n\n1,234;1\n5,678;2\n") });
-  await page.waitForSelector('[data-testid="status"]:text("ready")', { timeout: 120_000 });
+  const page = await openText("amounts.csv", "p;n\n1,234;1\n5,678;2\n");
   assert.equal(await page.textContent('[data-testid="read-as-text"]'), "Read as UTF-8 · ; · decimal comma");
-  const firstCell = (expected) =>
-    page.waitForFunction(
-      (want) => [...document.querySelectorAll('[data-testid="grid"] .grid-row:first-child .cell')].some((c) => c.textContent === want),
-      expected,
-      { timeout: 60_000 },
-    );
+  const firstCell = (expected) => firstRowShows(page, expected);
   await firstCell("1.234");
   await page.selectOption('[data-testid="read-as-numbers-p"]', "thousandsComma");
-  await page.waitForFunction(() => document.querySelector('[data-testid="read-as-text"]')?.textContent === "Read as UTF-8 · ; · thousands comma", null, { timeout: 120_000 });
+  await readAsSays(page, "Read as UTF-8 · ; · thousands comma");
   await firstCell("1234");
   // Back to detection: the first reading again.
   await page.selectOption('[data-testid="read-as-numbers-p"]', "");
-  await page.waitForFunction(() => document.querySelector('[data-testid="read-as-text"]')?.textContent === "Read as UTF-8 · ; · decimal comma", null, { timeout: 120_000 });
+  await readAsSays(page, "Read as UTF-8 · ; · decimal comma");
   await firstCell("1.234");
   await page.close();
 });

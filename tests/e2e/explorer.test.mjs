@@ -101,13 +101,21 @@ test("the Data Explorer reports a file it cannot read and stays usable", async (
   await page.close();
 });
 
-test("a file too large for memory opens in the Data Explorer with the columns picked, and Graphic Walker gets those fields", async () => {
+/** A page of the Data Explorer with a 1.5 MB budget, after uploading 30,000
+ *  rows with a long text column (the numbers fit, the text does not): the
+ *  column picker is showing. */
+async function tooLargeFile() {
   let text = "region,note,price\n";
   for (let i = 0; i < 30_000; i++) text += `${["North", "South"][i % 2]},"note ${i}: long enough that the text column is most of the table",${(i % 500) + 0.25}\n`;
   const page = await browser.newPage();
   await page.goto(`${app.url}/explorer.html?memoryBudget=1500000`);
   await page.setInputFiles('[data-testid="upload"]', { name: "wide.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
   await page.waitForSelector('[data-testid="column-picker"]', { timeout: 120_000 });
+  return page;
+}
+
+test("a file too large for memory opens in the Data Explorer with the columns picked, and Graphic Walker gets those fields", async () => {
+  const page = await tooLargeFile();
   assert.match(await page.getByRole("alert").textContent(), /more than the limit of 1\.5 MB/);
   await page.check('[data-testid="pick-region"]');
   await page.check('[data-testid="pick-price"]');
@@ -121,12 +129,7 @@ test("a file too large for memory opens in the Data Explorer with the columns pi
 });
 
 test("a file too large for memory opens in the Data Explorer as a sample of its rows, and the page says so over the charts", async () => {
-  let text = "region,note,price\n";
-  for (let i = 0; i < 30_000; i++) text += `${["North", "South"][i % 2]},"note ${i}: long enough that the text column is most of the table",${(i % 500) + 0.25}\n`;
-  const page = await browser.newPage();
-  await page.goto(`${app.url}/explorer.html?memoryBudget=1500000`);
-  await page.setInputFiles('[data-testid="upload"]', { name: "wide.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
-  await page.waitForSelector('[data-testid="column-picker"]', { timeout: 120_000 });
+  const page = await tooLargeFile();
   await page.selectOption('[data-testid="sample-fraction"]', "0.1");
   await page.click('[data-testid="load-sample"]');
   await page.waitForSelector('.summary[data-testid="row-count"]', { timeout: 120_000 });
