@@ -101,3 +101,32 @@ export async function eventually(check, ms = 10_000, every = 100) {
   while (!(value = await check()) && Date.now() < until) await sleep(every);
   return value;
 }
+
+/** Samples `server`'s resident memory every 50 ms until stopped; { stop() → peak MB }. */
+export function sampler(server) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, server.memory().rss);
+    } catch {}
+  }, 50);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+/** A streamed body of `mib` MiB, varied by `seed`, and the SHA-256 it will have. */
+export function generated(block, mib, seed) {
+  const hash = createHash("sha256");
+  let sent = 0;
+  const stream = new ReadableStream({
+    pull(controller) {
+      if (sent === mib) return controller.close();
+      const piece = Buffer.from(block);
+      piece.writeUInt32LE(seed, 0);
+      piece.writeUInt32LE(sent, 4);
+      hash.update(piece);
+      sent++;
+      controller.enqueue(piece);
+    },
+  });
+  return { stream, digest: () => hash.digest("hex") };
+}

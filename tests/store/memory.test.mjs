@@ -6,41 +6,12 @@
 // in servers.mjs; prints the figures the README quotes.
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { servers, stopAll } from "./servers.mjs";
-import { put, sleep, eventually } from "./harness.mjs";
+import { put, sleep, eventually, sampler, generated } from "./harness.mjs";
 
 after(stopAll);
-
-/** Samples `server`'s resident memory every 50 ms until stopped; { stop() → peak MB }. */
-function sampler(server) {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, server.memory().rss);
-    } catch {}
-  }, 50);
-  return { stop: () => (clearInterval(timer), peak) };
-}
-
-/** A streamed body of `mib` MiB, varied by `seed`, and the SHA-256 it will have. */
-function generated(block, mib, seed) {
-  const hash = createHash("sha256");
-  let sent = 0;
-  const stream = new ReadableStream({
-    pull(controller) {
-      if (sent === mib) return controller.close();
-      const piece = Buffer.from(block);
-      piece.writeUInt32LE(seed, 0);
-      piece.writeUInt32LE(sent, 4);
-      hash.update(piece);
-      sent++;
-      controller.enqueue(piece);
-    },
-  });
-  return { stream, digest: () => hash.digest("hex") };
-}
 
 const MIB = { local: 16, s3: 6 }; // per upload; on S3 more than one 5 MiB part
 
