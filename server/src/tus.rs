@@ -159,18 +159,30 @@ fn checksum(headers: &HeaderMap) -> ApiResult<Option<Checksum>> {
     }
 }
 
+/// The upload a `HEAD` or `DELETE` names, locked (waiting at most
+/// `LOCK_WAIT` for a `PATCH` in progress), and its record as it is once the
+/// lock is held.
+async fn locked_upload(
+    state: &State,
+    path: Result<Path<String>, PathRejection>,
+    headers: &HeaderMap,
+) -> ApiResult<(OwnedMutexGuard<Option<Hashed>>, Record)> {
+    require_version(headers)?;
+    let id = upload_id(path)?;
+    state.files.resumable(&id).await?;
+    let lock = state.files.upload_lock(&id);
+    let held = tokio::time::timeout(LOCK_WAIT, lock.lock_owned()).await.map_err(|_| StoreError::Locked)?;
+    let record = state.files.resumable(&id).await?;
+    Ok((held, record))
+}
+
 /// `HEAD /uploads/<id>`: how far it is.
 pub async fn status(
     axum::extract::State(state): axum::extract::State<State>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    require_version(&headers)?;
-    let id = upload_id(path)?;
-    state.files.resumable(&id).await?;
-    let lock = state.files.upload_lock(&id);
-    let mut held = tokio::time::timeout(LOCK_WAIT, lock.lock_owned()).await.map_err(|_| StoreError::Locked)?;
-    let mut record = state.files.resumable(&id).await?;
+    let (mut held, mut record) = locked_upload(&state, path, &headers).await?;
     if record.done.is_none() && record.length == Some(record.offset) {
         // Every byte arrived but the file was not stored (a crash, a storage error): store it now.
         record = finish(&state.files, record, &mut held).await?;
@@ -332,12 +344,7 @@ pub async fn terminate(
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    require_version(&headers)?;
-    let id = upload_id(path)?;
-    state.files.resumable(&id).await?;
-    let lock = state.files.upload_lock(&id);
-    let held = tokio::time::timeout(LOCK_WAIT, lock.lock_owned()).await.map_err(|_| StoreError::Locked)?;
-    let record = state.files.resumable(&id).await?;
+    let (held, record) = locked_upload(&state, path, &headers).await?;
     state.files.remove_upload(record).await;
     drop(held);
     Ok(StatusCode::NO_CONTENT.into_response())
