@@ -18,10 +18,10 @@
 // "tus" (the app does not implement resumable uploads), and the suite skips
 // the tests that need one for this server, printing why (servers.mjs, `lacks`).
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { freePort, filesUnder, motoBucket, s3Keys, s3PendingUploads } from "./support.mjs";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 const PYTHON = join(ROOT, ".venv/bin/python");
@@ -42,21 +42,6 @@ function kill(child, signal) {
   try {
     process.kill(-child.pid, signal);
   } catch {}
-}
-
-const freePort = () =>
-  new Promise((ok) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-
-function filesUnder(dir) {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)));
 }
 
 /** Resident memory (now, peak) in MB of `pids`, summed (Linux). */
@@ -219,56 +204,12 @@ const fileSystem = {
 
 export const django = launcher({ name: "django", scale: { large: 1 << 30 }, storage: fileSystem });
 
-// ─── S3 (django-storages) through moto ──────────────────────────────────────
-let moto;
-let buckets = 0;
-
-async function motoServer() {
-  if (moto) return moto;
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(join(ROOT, ".venv/bin/moto_server"), ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore", detached: true });
-  running.add(child);
-  child.on("exit", () => running.delete(child));
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(endpoint);
-      break;
-    } catch (e) {
-      if (i > 200) throw new Error(`moto did not start: ${e}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  moto = { endpoint, child };
-  return moto;
-}
-
-async function s3Keys(endpoint, bucket, prefix = "") {
-  const keys = [];
-  let token = "";
-  for (;;) {
-    const q = `list-type=2&prefix=${encodeURIComponent(prefix)}${token ? `&continuation-token=${encodeURIComponent(token)}` : ""}`;
-    const xml = await (await fetch(`${endpoint}/${bucket}?${q}`)).text();
-    keys.push(...[...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]));
-    const next = xml.match(/<NextContinuationToken>([^<]+)<\/NextContinuationToken>/);
-    if (!next) return keys;
-    token = next[1];
-  }
-}
-
-async function s3Pending(endpoint, bucket) {
-  const xml = await (await fetch(`${endpoint}/${bucket}?uploads`)).text();
-  return [...xml.matchAll(/<Upload>[\s\S]*?<Key>([^<]+)<\/Key>[\s\S]*?<\/Upload>/g)].map((m) => `multipart upload of ${m[1]}`);
-}
-
+// ─── S3 (django-storages) through moto (support.mjs) ─────────────────────────
 const PREFIX = "team/files-here";
 
 const s3Storage = {
   async prepare() {
-    const { endpoint } = await motoServer();
-    const bucket = `quiver-django-${process.pid}-${++buckets}`;
-    const created = await fetch(`${endpoint}/${bucket}`, { method: "PUT" });
-    if (created.status !== 200) throw new Error(`moto: creating ${bucket} answered ${created.status}`);
+    const { endpoint, bucket } = await motoBucket("quiver-django");
     return {
       endpoint,
       bucket,
@@ -277,7 +218,7 @@ const s3Storage = {
   },
   inspect: (dir, { endpoint, bucket }) => ({
     blobs: async () => (await s3Keys(endpoint, bucket, `${PREFIX}/`)).map((k) => k.slice(PREFIX.length + 1)),
-    pending: () => s3Pending(endpoint, bucket),
+    pending: () => s3PendingUploads(endpoint, bucket),
     stored: () => s3Keys(endpoint, bucket),
   }),
 };

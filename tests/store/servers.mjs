@@ -44,11 +44,13 @@
 //   }
 // Run a subset with STORE_SERVERS=local,s3 (names as below, comma-separated).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, relative } from "node:path";
-import { createServer } from "node:net";
+import { join, resolve } from "node:path";
 import { django, djangoS3, stopAllDjango } from "./django-server.mjs";
+import { freePort, filesUnder, processMemory, motoBucket, stopMoto, MOTO_AUTH, s3Keys, s3PendingUploads } from "./support.mjs";
+
+export { freePort, filesUnder, processMemory, MOTO_AUTH, s3Keys, s3PendingUploads };
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 // STORE_BINARY=path runs the suite against another build (an older one, to see a test fail).
@@ -62,29 +64,6 @@ process.on("exit", () => {
   running.forEach((child) => child.kill("SIGKILL"));
   directories.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
-
-export const freePort = () =>
-  new Promise((ok) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-
-/** Files under `dir`, recursively, relative to it. */
-export function filesUnder(dir) {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)));
-}
-
-/** Resident memory of `pid` now and at its peak, in MB (Linux). */
-export function processMemory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))[1]);
-  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
-}
 
 /** Whether a Rust store's upload record (JSON text) is of a finished resumable upload. */
 function finished(text) {
@@ -188,62 +167,12 @@ const localDisk = {
   },
 };
 
-// ─── S3 through moto ────────────────────────────────────────────────────────
-let moto;
-let buckets = 0;
-
-/** One moto server per test process, started on first use. */
-async function motoServer() {
-  if (moto) return moto;
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(join(ROOT, ".venv/bin/moto_server"), ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  running.add(child);
-  child.on("exit", () => running.delete(child));
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(endpoint);
-      break;
-    } catch (e) {
-      if (i > 200) throw new Error(`moto did not start: ${e}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  moto = { endpoint, child };
-  return moto;
-}
-
-/** moto checks no signature, but answers an object's GET only to a request that carries one. */
-export const MOTO_AUTH = { authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0" };
-
-/** Keys in `bucket` under `prefix` (S3 ListObjectsV2, every page). */
-export async function s3Keys(endpoint, bucket, prefix = "") {
-  const keys = [];
-  let token = "";
-  for (;;) {
-    const query = `list-type=2&prefix=${encodeURIComponent(prefix)}${token ? `&continuation-token=${encodeURIComponent(token)}` : ""}`;
-    const xml = await (await fetch(`${endpoint}/${bucket}?${query}`)).text();
-    keys.push(...[...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]));
-    const next = xml.match(/<NextContinuationToken>([^<]+)<\/NextContinuationToken>/);
-    if (!next) return keys;
-    token = next[1];
-  }
-}
-
-/** Multipart uploads in progress in `bucket` (ListMultipartUploads). */
-export async function s3PendingUploads(endpoint, bucket) {
-  const xml = await (await fetch(`${endpoint}/${bucket}?uploads`)).text();
-  return [...xml.matchAll(/<Upload>[\s\S]*?<Key>([^<]+)<\/Key>[\s\S]*?<\/Upload>/g)].map((m) => `multipart upload of ${m[1]}`);
-}
-
+// ─── S3 through moto (support.mjs) ──────────────────────────────────────────
 const s3 = {
   name: "s3",
   scale: { large: 200 << 20 },
   async start(options = {}) {
-    const { endpoint } = await motoServer();
-    const bucket = `quiver-${process.pid}-${++buckets}`;
-    const created = await fetch(`${endpoint}/${bucket}`, { method: "PUT" });
-    if (created.status !== 200) throw new Error(`moto: creating ${bucket} answered ${created.status}`);
+    const { endpoint, bucket } = await motoBucket("quiver");
     const prefix = "team/files-here";
     const env = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1", AWS_ENDPOINT: endpoint, AWS_ALLOW_HTTP: "true" };
     return startRust({ url: `s3://${bucket}/${prefix}`, env }, options, {
@@ -284,4 +213,5 @@ export function lacks(launcher, ...features) {
 export function stopAll() {
   running.forEach((child) => child.kill("SIGTERM"));
   stopAllDjango();
+  stopMoto();
 }
