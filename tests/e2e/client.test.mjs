@@ -3,23 +3,17 @@
 // closing, crash recovery, memory budget.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launchBrowser, salesFile, ROOT } from "./harness.mjs";
+import { salesFile, plainPage } from "./harness.mjs";
 import { readCsv } from "./csv.mjs";
 
-let repo, browser, page;
+let page, closePage;
 
 before(async () => {
-  repo = await serveStatic(ROOT);
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(`${repo.url}/tests/e2e/pages/plain.html`);
-  await page.waitForFunction(() => window.ready === true);
-  await page.setInputFiles("#file", [await salesFile(50_000), await salesFile(20_000)]);
+  ({ page, close: closePage } = await plainPage([await salesFile(50_000), await salesFile(20_000)]));
 });
 
 after(async () => {
-  await browser?.close();
-  await repo?.close();
+  await closePage?.();
 });
 
 test("a plain page opens a file with the bundle and queries it", async () => {

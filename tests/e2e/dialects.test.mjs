@@ -9,19 +9,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { serveStatic, launchBrowser, ROOT } from "./harness.mjs";
+import { ROOT, plainPage } from "./harness.mjs";
 
 const DIR = join(ROOT, "tests/data/dialects");
 const expected = JSON.parse(readFileSync(join(DIR, "expected.json"), "utf8"));
 const names = Object.keys(expected);
-let repo, browser, page;
+let page, closePage;
 
 before(async () => {
-  repo = await serveStatic(ROOT);
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(`${repo.url}/tests/e2e/pages/plain.html`);
-  await page.waitForFunction(() => window.ready === true);
   // A larger CP949 file: the data lines repeated (bytes, as Node cannot encode CP949).
   const bytes = readFileSync(join(DIR, "cp949.csv"));
   const headerEnd = bytes.indexOf(0x0a) + 1;
@@ -30,12 +25,11 @@ before(async () => {
   const dir = join(ROOT, "tests/data/generated");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "cp949-big.csv"), big);
-  await page.setInputFiles("#file", [...names.map((n) => join(DIR, n)), join(dir, "cp949-big.csv")]);
+  ({ page, close: closePage } = await plainPage([...names.map((n) => join(DIR, n)), join(dir, "cp949-big.csv")]));
 });
 
 after(async () => {
-  await browser?.close();
-  await repo?.close();
+  await closePage?.();
 });
 
 function load(index, shards) {

@@ -143,3 +143,19 @@ export async function launchBrowser() {
   };
   return context;
 }
+
+/**
+ * The client bundle's plain test page (tests/e2e/pages/plain.html, served
+ * from the repository) in a fresh browser, with `files` picked in its file
+ * input once the page is ready: { repo, browser, page, close() }.
+ */
+export async function plainPage(files) {
+  const repo = await serveStatic(ROOT);
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(`${repo.url}/tests/e2e/pages/plain.html`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.setInputFiles("#file", files);
+  return { repo, browser, page, close: async () => (await browser.close(), await repo.close()) };
+}
+

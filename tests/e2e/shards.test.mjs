@@ -8,9 +8,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { serveStatic, launchBrowser, salesFile, ROOT } from "./harness.mjs";
+import { salesFile, ROOT, plainPage } from "./harness.mjs";
 
-let repo, browser, page;
+let page, closePage;
 
 /** A CSV whose quoted notes hold line breaks, ragged rows every 997 rows
  *  and a column that turns from integers to floats late in the file. */
@@ -26,21 +26,15 @@ function trickyCsv(rows) {
 }
 
 before(async () => {
-  repo = await serveStatic(ROOT);
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(`${repo.url}/tests/e2e/pages/plain.html`);
-  await page.waitForFunction(() => window.ready === true);
   const dir = join(ROOT, "tests/data/generated");
   mkdirSync(dir, { recursive: true });
   const tricky = join(dir, "tricky-shards.csv");
   writeFileSync(tricky, trickyCsv(60_000));
-  await page.setInputFiles("#file", [tricky, await salesFile(200_000)]);
+  ({ page, close: closePage } = await plainPage([tricky, await salesFile(200_000)]));
 });
 
 after(async () => {
-  await browser?.close();
-  await repo?.close();
+  await closePage?.();
 });
 
 /** Loads file `index` with `shards` workers; returns info and sampled rows. */

@@ -5,24 +5,18 @@
 // allocates is tests/warm_up.rs, natively, with a counting allocator.)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launchBrowser, salesFile, ROOT } from "./harness.mjs";
+import { salesFile, plainPage } from "./harness.mjs";
 import { readCsv } from "./csv.mjs";
 
-let repo, browser, page;
+let page, closePage;
 const ROWS = 30_000;
 
 before(async () => {
-  repo = await serveStatic(ROOT);
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(`${repo.url}/tests/e2e/pages/plain.html`);
-  await page.waitForFunction(() => window.ready === true);
-  await page.setInputFiles("#file", [await salesFile(ROWS)]);
+  ({ page, close: closePage } = await plainPage([await salesFile(ROWS)]));
 });
 
 after(async () => {
-  await browser?.close();
-  await repo?.close();
+  await closePage?.();
 });
 
 /** The same questions on a fresh Quiver, warmed up or not. */
