@@ -30,6 +30,11 @@ pub enum QuiverError {
     #[error("Invalid query: {0}")]
     InvalidQuery(String),
 
+    /// A query a table loaded in shards cannot answer yet (the client says
+    /// the same, with the same code, for what it refuses itself).
+    #[error("{0} is not supported yet on a file loaded in shards. Open the file with {{ shards: 1 }} to use it (a file larger than about 6 GB does not fit one shard), or load only some columns or a sample of the rows.")]
+    NotSupportedInShards(String),
+
     #[error("This file needs about {} of memory, more than the limit of {}. Load only the columns you need (the `columns` option), open a smaller file, or raise the limit if the device has the memory.", format_bytes(*.needed), format_bytes(*.limit))]
     MemoryLimit { needed: u64, limit: u64 },
 
@@ -61,6 +66,7 @@ impl QuiverError {
             QuiverError::InvalidOption { .. } => "InvalidOption",
             QuiverError::UnknownColumn(_) => "UnknownColumn",
             QuiverError::InvalidQuery(_) => "InvalidQuery",
+            QuiverError::NotSupportedInShards(_) => "NotSupportedInShards",
             QuiverError::MemoryLimit { .. } => "MemoryLimit",
             QuiverError::RowsOutOfRange { .. } => "RowsOutOfRange",
             QuiverError::Cancelled { .. } => "Cancelled",

@@ -48,6 +48,7 @@ fn sharded(shards: &[arrow_array::RecordBatch], kind: &str, text: &str) -> Resul
         Merged::Aggregate { batch, total_groups } => json!({"rows": rows(batch), "total": total_groups}),
         Merged::Pipeline(batch) => rows(batch),
         Merged::Profile(profiles) => serde_json::to_value(profiles).unwrap(),
+        Merged::Walker(text) => serde_json::from_str(&text).unwrap(),
     })
 }
 
@@ -137,6 +138,6 @@ fn broken_partial_results_and_unknown_kinds_are_clear_errors() {
     let err = sharded::merge(Kind::Aggregate, &text, &[vec![b"not arrow".to_vec()]], GATHER_LIMIT_BYTES).err().unwrap().to_string();
     assert!(err.contains("not readable"), "{err}");
     assert!(sharded::merge(Kind::Aggregate, &text, &[], GATHER_LIMIT_BYTES).is_err());
-    let err = Kind::parse("walker").err().unwrap().to_string();
-    assert!(err.contains("page, aggregate, pipeline or profile"), "{err}");
+    let err = Kind::parse("export").err().unwrap().to_string();
+    assert!(err.contains("page, aggregate, pipeline, profile or walker"), "{err}");
 }

@@ -31,6 +31,7 @@ use crate::error::{QuiverError, Result};
 use crate::kernels::wire;
 use crate::plan::partition;
 use crate::plan::{Plan, Rewrites};
+use crate::walker::shards as walker_shards;
 
 /// The query kinds a sharded table answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub enum Kind {
     Aggregate,
     Pipeline,
     Profile,
+    /// Graphic Walker's computation (the text is a [`crate::walker::shards::Query`]).
+    Walker,
 }
 
 impl Kind {
@@ -48,8 +51,9 @@ impl Kind {
             "aggregate" => Ok(Kind::Aggregate),
             "pipeline" => Ok(Kind::Pipeline),
             "profile" => Ok(Kind::Profile),
+            "walker" => Ok(Kind::Walker),
             other => Err(QuiverError::InvalidQuery(format!(
-                "\"{other}\" is not a query a sharded dataset answers (page, aggregate, pipeline or profile)"
+                "\"{other}\" is not a query a sharded dataset answers (page, aggregate, pipeline, profile or walker)"
             ))),
         }
     }
@@ -62,6 +66,8 @@ pub enum Merged {
     Aggregate { batch: RecordBatch, total_groups: usize },
     Pipeline(RecordBatch),
     Profile(Vec<ColumnProfile>),
+    /// Graphic Walker's rows, as JSON text.
+    Walker(String),
 }
 
 /// Partial results past this many bytes in all are refused before they are
@@ -79,14 +85,17 @@ fn plan_of(kind: Kind, text: &str) -> Result<Plan> {
         Kind::Page => page_plan(&spec::from_json::<PageSpec>("page", text)?)?,
         Kind::Aggregate => Plan::new(aggregate_ops(&spec::from_json::<AggregateSpec>("aggregate", text)?)?),
         Kind::Pipeline => pipeline_plan(&spec::from_json::<PipelineSpec>("pipeline", text)?)?,
-        Kind::Profile => unreachable!("profiles split by column, not by plan"),
+        Kind::Profile | Kind::Walker => unreachable!("profiles and Graphic Walker queries split on their own"),
     })
 }
 
 /// One shard's partial result for the query `text` (a spec of `kind`) over
 /// its rows, as bytes ([`wire`]; one batch, for a profile one per column).
 pub fn partial(shard: &RecordBatch, kind: Kind, text: &str) -> Result<Vec<Vec<u8>>> {
-    let batches = if kind == Kind::Profile {
+    let batches = if kind == Kind::Walker {
+        let query = walker_shards::Query::parse(text)?;
+        walker_shards::partial(shard, &query.payload, &query.env())?
+    } else if kind == Kind::Profile {
         let spec: ProfileSpec = spec::from_json("profile", text)?;
         let columns = profile_columns(&shard.schema(), &spec);
         let tallies = profile_partial(shard, &spec, &columns, Rewrites::ALL)?;
@@ -109,6 +118,10 @@ pub fn merge(kind: Kind, text: &str, partials: &[Vec<Vec<u8>>], gather_limit: us
         return Err(too_large_to_merge(bytes, partials.len(), gather_limit));
     }
     let decoded = partials.iter().map(|p| p.iter().map(|bytes| wire::decode(bytes)).collect::<Result<Vec<_>>>()).collect::<Result<Vec<_>>>()?;
+    if kind == Kind::Walker {
+        let query = walker_shards::Query::parse(text)?;
+        return Ok(Merged::Walker(walker_shards::merge(&query.payload, &query.env(), &decoded)?));
+    }
     if kind == Kind::Profile {
         let spec: ProfileSpec = spec::from_json("profile", text)?;
         let columns: Vec<String> = decoded[0]
@@ -133,7 +146,7 @@ pub fn merge(kind: Kind, text: &str, partials: &[Vec<Vec<u8>>], gather_limit: us
         }
         Kind::Aggregate => Merged::Aggregate { batch: output.batch, total_groups: output.total },
         Kind::Pipeline => Merged::Pipeline(output.batch),
-        Kind::Profile => unreachable!(),
+        Kind::Profile | Kind::Walker => unreachable!(),
     })
 }
 

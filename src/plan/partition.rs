@@ -203,7 +203,7 @@ fn with_rows(batch: RecordBatch, rows: usize) -> Result<RecordBatch> {
     Ok(batch.with_schema(schema)?)
 }
 
-fn rows_of(partial: &RecordBatch) -> Result<usize> {
+pub fn rows_of(partial: &RecordBatch) -> Result<usize> {
     partial
         .schema()
         .metadata()

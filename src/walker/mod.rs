@@ -22,6 +22,7 @@ pub mod filter;
 pub mod json;
 pub mod order;
 pub mod payload;
+pub mod shards;
 pub mod sql;
 pub mod transform;
 pub mod view;
@@ -327,11 +328,7 @@ fn fusable_filter(workflow: &[Step], i: usize) -> Option<usize> {
     let Step::Filter { .. } = workflow.get(i)? else { return None };
     let mut j = i + 1;
     while let Some(Step::Transform { transform }) = workflow.get(j) {
-        let row_local = |e: &payload::Expression| {
-            matches!(e.op.as_str(), "dateTimeDrill" | "dateTimeFeature" | "log" | "log2" | "log10" | "one")
-                && e.params.iter().all(|p| !matches!(p, payload::Param::Expression(_)))
-        };
-        if !transform.iter().all(|t| row_local(&t.expression)) {
+        if !transform.iter().all(|t| transform::is_row_local(&t.expression)) {
             return None;
         }
         j += 1;

@@ -37,6 +37,14 @@ use crate::query::expr::{self, Expr};
 use crate::query::spec::{Aggregate, AggregateOp, AggregateSpec};
 
 /// Adds the column `exp` computes (and those of nested expressions) to `frame`.
+/// Whether `exp` computes each row from that row alone (date drills and
+/// features, logs, `one`), so it can run on any part of the rows: a filter
+/// fuses past it ([`super::compute`]) and shards run it ([`super::shards`]).
+pub fn is_row_local(exp: &Expression) -> bool {
+    matches!(exp.op.as_str(), "dateTimeDrill" | "dateTimeFeature" | "log" | "log2" | "log10" | "one")
+        && exp.params.iter().all(|p| !matches!(p, super::payload::Param::Expression(_)))
+}
+
 pub fn apply(frame: &mut Frame, exp: &Expression, env: &Env) -> Result<()> {
     for param in &exp.params {
         if let Param::Expression(nested) = param {
@@ -302,6 +310,16 @@ pub fn aggregate_calls(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group
 
 /// [`aggregate_calls`] over `rows` of `batch` only.
 pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String], rows: Selection) -> Result<RecordBatch> {
+    let (work, plan) = aggregate_plan(batch, calls, group_by)?;
+    let frame = crate::plan::execute::Frame { batch: work, rows };
+    let (frame, _) = crate::plan::execute::run_ops(frame, &plan.ops, crate::plan::Rewrites::ALL)?;
+    frame.materialise()
+}
+
+/// The plan of `calls` grouped by `group_by` over `batch`, and the batch
+/// with the columns the plan reads (an argument that is an expression,
+/// evaluated).
+pub fn aggregate_plan(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], group_by: &[String]) -> Result<(RecordBatch, crate::plan::Plan)> {
     let mut work = batch.clone();
     let mut aggregates = Vec::with_capacity(calls.len());
     for (i, (op, arg)) in calls.iter().enumerate() {
@@ -328,10 +346,7 @@ pub fn aggregate_calls_on(batch: &RecordBatch, calls: &[(AggregateOp, Expr)], gr
         offset: 0,
         limit: None,
     };
-    let ops = crate::api::aggregate_ops(&spec)?;
-    let frame = crate::plan::execute::Frame { batch: work, rows };
-    let (frame, _) = crate::plan::execute::run_ops(frame, &ops, crate::plan::Rewrites::ALL)?;
-    frame.materialise()
+    Ok((work, crate::plan::Plan::new(crate::api::aggregate_ops(&spec)?)))
 }
 
 #[cfg(test)]

@@ -79,6 +79,29 @@ enum Plan {
 /// The aggregate view over `frame`, or over its rows `selected` only (a
 /// filter fused into the aggregate, see [`super::compute`]).
 pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &Env, selected: Option<Vec<u32>>) -> Result<Frame> {
+    let prepared = prepare(&frame, measures, env)?;
+    let input_rows = selected.as_ref().map_or(frame.num_rows(), Vec::len);
+    let rows_in = match selected {
+        Some(rows) => crate::kernels::Selection::Rows(rows),
+        None => crate::kernels::Selection::All(frame.num_rows()),
+    };
+    let grouped = aggregate_calls_on(&prepared.work, &prepared.calls, group_by, rows_in)?;
+    finish(&frame, group_by, measures, &prepared, grouped, input_rows)
+}
+
+/// An aggregate view made ready to group: the rows with the columns its
+/// calls read (instants of temporal measures, bin bounds, validity flags,
+/// regular-expression matches), the calls, and how each measure is made
+/// from the calls' results.
+pub struct Prepared {
+    pub work: arrow_array::RecordBatch,
+    pub calls: Vec<(AggregateOp, Expr)>,
+    plans: Vec<Plan>,
+    matches: super::transform::Matches,
+}
+
+/// Prepares the aggregate view of `measures` over `frame` (see [`Prepared`]).
+pub fn prepare(frame: &Frame, measures: &[Measure], env: &Env) -> Result<Prepared> {
     let mut work = frame.batch.clone();
     let mut calls: Vec<(AggregateOp, Expr)> = Vec::new();
     // Regular-expression matches of `expr` measures (on the rows inside
@@ -147,13 +170,14 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
         plans.push(Plan::Call(push(&mut calls, op, &column)));
     }
 
-    let input_rows = selected.as_ref().map_or(frame.num_rows(), Vec::len);
-    let rows_in = match selected {
-        Some(rows) => crate::kernels::Selection::Rows(rows),
-        None => crate::kernels::Selection::All(frame.num_rows()),
-    };
     let work = matches.computed(&work, true)?;
-    let grouped = aggregate_calls_on(&work, &calls, group_by, rows_in)?;
+    Ok(Prepared { work, calls, plans, matches })
+}
+
+/// The aggregate view's rows from `grouped` (the calls' results by group,
+/// over `input_rows` rows; none over no rows, as Graphic Walker answers).
+pub fn finish(frame: &Frame, group_by: &[String], measures: &[Measure], prepared: &Prepared, grouped: arrow_array::RecordBatch, input_rows: usize) -> Result<Frame> {
+    let (plans, matches) = (&prepared.plans, &prepared.matches);
     let rows = if input_rows == 0 { 0 } else { grouped.num_rows() };
     let grouped = matches.computed(&grouped.slice(0, rows), false)?;
     let mut fields = Vec::new();
@@ -174,7 +198,7 @@ pub fn aggregate(frame: Frame, group_by: &[String], measures: &[Measure], env: &
         let values = grouped.column_by_name(key).expect("a key column").clone();
         put(key, values, &mut fields, &mut columns);
     }
-    for (measure, plan) in measures.iter().zip(&plans) {
+    for (measure, plan) in measures.iter().zip(plans) {
         let call = |i: usize| grouped.column_by_name(&temp_name(i)).expect("an aggregate column").clone();
         let values: ArrayRef = match plan {
             Plan::Call(i) => call(*i),

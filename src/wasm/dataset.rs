@@ -487,7 +487,7 @@ pub fn merge_warnings(
 /// The answer to a query over a file loaded in shards, from every shard's
 /// `partialQuery` (in file order): shaped as `page`, `aggregate`, `query`
 /// or `profile` answer it.
-#[wasm_bindgen(js_name = mergePartials, unchecked_return_type = "PageResult | AggregateResult | QueryResult | ColumnProfile[]")]
+#[wasm_bindgen(js_name = mergePartials, unchecked_return_type = "PageResult | AggregateResult | QueryResult | ColumnProfile[] | string")]
 pub fn merge_partials(
     kind: &str,
     spec: &str,
@@ -517,6 +517,7 @@ pub fn merge_partials(
             object(&[("rows", to_js(&Rows::new(&[batch]))), ("columns", to_js(&columns))])
         }
         sharded::Merged::Profile(profiles) => to_js(&profiles),
+        sharded::Merged::Walker(rows) => JsValue::from_str(&rows),
     })
 }
 
