@@ -6,7 +6,10 @@
 //!   array of row objects;
 //! - for a list of filters: the raw rows, the `count(*)` of an aggregate
 //!   without keys, and the sum of the counts grouped by a column agree;
-//! - `one of V` and `not in V` on the same field split the rows.
+//! - `one of V` and `not in V` on the same field split the rows;
+//! - over the table cut in two shards, a payload answers as the whole table
+//!   (numbers to 1e-9 relative: sums add up in another order), or is a
+//!   `NotSupportedInShards` error (a workflow that needs every row).
 #![no_main]
 
 use arbitrary::Unstructured;
@@ -60,10 +63,50 @@ fn check_counts(engine: &QueryEngine, t: &Generated, env: &Env, u: &mut Unstruct
     Ok(())
 }
 
+/// Equal, numbers to 1e-9 relative.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().zip(y).all(|((kx, vx), (ky, vy))| kx == ky && same(vx, vy)),
+        _ => a == b,
+    }
+}
+
+/// `payload` over the table cut at one row, through the shards' partial
+/// answers and their merge, against the whole table's `rows`.
+fn check_shards(batch: &arrow_array::RecordBatch, payload: &Value, env: &Env, rows: &[Value], u: &mut Unstructured) -> arbitrary::Result<()> {
+    use quiver::api::sharded::{self, Kind, Merged, GATHER_LIMIT_BYTES};
+    let cut = u.int_in_range(0..=batch.num_rows())?;
+    let parts = [batch.slice(0, cut), batch.slice(cut, batch.num_rows() - cut)];
+    let text = json!({"payload": payload, "localOffset": env.local_offset}).to_string();
+    let merged = parts
+        .iter()
+        .map(|p| sharded::partial(p, Kind::Walker, &text))
+        .collect::<quiver::Result<Vec<_>>>()
+        .and_then(|partials| sharded::merge(Kind::Walker, &text, &partials, GATHER_LIMIT_BYTES));
+    match merged {
+        Ok(Merged::Walker(text)) => {
+            let got: Value = serde_json::from_str(&text).unwrap();
+            let want = Value::Array(rows.to_vec());
+            assert!(same(&got, &want), "in two shards cut at row {cut}:\n{got}\nwhole table:\n{want}");
+        }
+        Ok(_) => unreachable!("a walker query merges into rows"),
+        Err(quiver::QuiverError::NotSupportedInShards(_)) => {}
+        Err(e) => panic!("the whole table answers, two shards cut at row {cut} fail: {e}"),
+    }
+    Ok(())
+}
+
 fn run(data: &[u8]) -> arbitrary::Result<()> {
     let mut u = Unstructured::new(data);
     let t = table(&mut u)?;
-    let engine = QueryEngine::new(&t.load()).unwrap();
+    let table = t.load();
+    let engine = QueryEngine::new(&table).unwrap();
+    let batch = table.single_batch().unwrap();
     let env = Env { local_offset: offset(&mut u)?, ..Env::default() };
     trace("local offset", &env.local_offset);
     for _ in 0..u.int_in_range(1..=3)? {
@@ -71,7 +114,9 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
             check_counts(&engine, &t, &env, &mut u)?;
         } else {
             let p = payload(&mut u, &t)?;
-            answer(&engine, &p, &env);
+            if let Some(rows) = answer(&engine, &p, &env) {
+                check_shards(&batch, &p, &env, &rows, &mut u)?;
+            }
         }
     }
     Ok(())
