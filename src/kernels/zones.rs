@@ -90,9 +90,11 @@ impl ZoneCache {
     }
 
     /// The zone map of `array` if it is a column of the table (the same
-    /// memory) of an integer, date or timestamp type; built on first use.
+    /// array, shared: the table's columns are alive while it is queried, so
+    /// nothing else can hold their memory) of an integer, date or timestamp
+    /// type; built on first use.
     pub fn of(&self, array: &ArrayRef) -> Option<Arc<ZoneMap>> {
-        let column = self.columns.iter().position(|c| same_memory(c, array))?;
+        let column = self.columns.iter().position(|c| Arc::ptr_eq(c, array))?;
         let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(map) = maps.get(&column) {
             return Some(map.clone());
@@ -109,18 +111,6 @@ impl ZoneCache {
         maps.insert(column, map.clone());
         Some(map)
     }
-}
-
-/// Whether two arrays view the same values (not equal values: the same
-/// buffer, offset and length). The table's columns are alive while it is
-/// queried, so no other array can hold their memory.
-fn same_memory(a: &ArrayRef, b: &ArrayRef) -> bool {
-    let (a, b) = (a.to_data(), b.to_data());
-    a.data_type() == b.data_type()
-        && a.len() == b.len()
-        && a.offset() == b.offset()
-        && a.buffers().len() == b.buffers().len()
-        && a.buffers().iter().zip(b.buffers()).all(|(x, y)| x.as_ptr() == y.as_ptr())
 }
 
 #[cfg(test)]

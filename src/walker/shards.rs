@@ -85,9 +85,10 @@ fn shape(payload: &Payload) -> Result<Shape<'_>> {
 }
 
 /// The frame after the filter and the transforms (every row transformed),
-/// the selected rows, and the aggregate prepared over it.
-fn prepared(table: &RecordBatch, payload: &Payload, shape: &Shape<'_>, env: &Env) -> Result<(Frame, Option<Vec<u32>>, view::Prepared)> {
-    let mut frame = Frame::new(prune(table, payload));
+/// the selected rows, and the aggregate prepared over it. `pruned`: the
+/// table's columns the payload reads ([`prune`]).
+fn prepared(pruned: RecordBatch, shape: &Shape<'_>, env: &Env) -> Result<(Frame, Option<Vec<u32>>, view::Prepared)> {
+    let mut frame = Frame::new(pruned);
     let selected = match shape.filters {
         Some(filters) => filter::mask(&frame, filters, env)?.map(|m| m.set_indices().map(|r| r as u32).collect::<Vec<u32>>()),
         None => None,
@@ -107,8 +108,9 @@ fn prepared(table: &RecordBatch, payload: &Payload, shape: &Shape<'_>, env: &Env
 /// columns with no rows (the merge prepares the view again from them).
 pub fn partial(shard: &RecordBatch, payload: &Payload, env: &Env) -> Result<Vec<RecordBatch>> {
     let shape = shape(payload)?;
-    let columns = prune(shard, payload).slice(0, 0);
-    let (_, selected, prepared) = prepared(shard, payload, &shape, env)?;
+    let pruned = prune(shard, payload);
+    let columns = pruned.slice(0, 0);
+    let (_, selected, prepared) = prepared(pruned, &shape, env)?;
     let (work, plan) = transform::aggregate_plan(&prepared.work, &prepared.calls, shape.group_by)?;
     let rows = match selected {
         Some(rows) => select::take_selection(&work, &Selection::Rows(rows))?,
@@ -129,7 +131,7 @@ pub fn merge(payload: &Payload, env: &Env, partials: &[Vec<RecordBatch>]) -> Res
             .collect()
     };
     let (states, columns) = (parts(0)?, parts(1)?);
-    let (frame, _, prepared) = prepared(&columns[0], payload, &shape, env)?;
+    let (frame, _, prepared) = prepared(columns[0].clone(), &shape, env)?;
     let (_, plan) = transform::aggregate_plan(&prepared.work, &prepared.calls, shape.group_by)?;
     let input_rows = states.iter().map(partition::rows_of).sum::<Result<usize>>()?;
     let grouped = partition::split(&plan, Rewrites::ALL).merge(&states)?.batch;
