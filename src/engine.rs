@@ -22,13 +22,13 @@ pub struct QueryEngine {
 
 impl QueryEngine {
     pub fn new(table: &Table) -> Result<Self> {
-        Ok(QueryEngine { executor: Executor::new(table.single_batch()?) })
+        Ok(QueryEngine { executor: Executor::new(table.single_batch()?).with_zone_maps(table.zone_maps()) })
     }
 
     /// An engine whose plans run with only `rewrites` (the cross-check tests
     /// compare answers with all rewrites and with none).
     pub fn with_rewrites(table: &Table, rewrites: Rewrites) -> Result<Self> {
-        Ok(QueryEngine { executor: Executor::new(table.single_batch()?).with_rewrites(rewrites) })
+        Ok(QueryEngine { executor: Executor::new(table.single_batch()?).with_zone_maps(table.zone_maps()).with_rewrites(rewrites) })
     }
 
     /// Graphic Walker's `computation(payload)`: the rows as JSON text (see

@@ -10,6 +10,7 @@ use arrow_schema::{DataType, Schema, SchemaRef};
 use serde::Serialize;
 
 use crate::error::{QuiverError, Result};
+use crate::kernels::zones::ZoneMap;
 
 /// An immutable table. Cloning is cheap (arrays are shared).
 #[derive(Clone, Debug)]
@@ -17,6 +18,9 @@ pub struct Table {
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     num_rows: usize,
+    /// Zone maps the load built, each with the column array it describes
+    /// (the engine takes those whose array is still one of its columns).
+    zone_maps: Vec<(ArrayRef, Arc<ZoneMap>)>,
 }
 
 /// A column as callers see it.
@@ -38,7 +42,18 @@ pub struct ColumnInfo {
 impl Table {
     pub fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
         let num_rows = batches.iter().map(RecordBatch::num_rows).sum();
-        Table { schema, batches, num_rows }
+        Table { schema, batches, num_rows, zone_maps: Vec::new() }
+    }
+
+    /// The same table with zone maps of (some of) its columns.
+    pub fn with_zone_maps(mut self, zone_maps: Vec<(ArrayRef, Arc<ZoneMap>)>) -> Self {
+        self.zone_maps = zone_maps;
+        self
+    }
+
+    /// The zone maps the load built, each with the array it describes.
+    pub fn zone_maps(&self) -> &[(ArrayRef, Arc<ZoneMap>)] {
+        &self.zone_maps
     }
 
     /// No columns, no rows.
@@ -89,7 +104,7 @@ impl Table {
         if self.batches.len() <= 1 {
             return Ok(self);
         }
-        let Table { schema, batches, num_rows } = self;
+        let Table { schema, batches, num_rows, .. } = self;
         let mut chunks: Vec<Vec<ArrayRef>> = vec![Vec::with_capacity(batches.len()); schema.fields().len()];
         for batch in batches {
             for (column, array) in batch.columns().iter().enumerate() {

@@ -720,3 +720,93 @@ fn batches_are_cut_alike_with_and_without_a_header() {
     let t = load_with("396.,1\nS2,2\n", r#"{"batchRows": 1, "hasHeader": false}"#);
     assert_eq!(column(&t, "column_1"), [json!("396."), json!("S2")]);
 }
+
+/// The zone map every integer, date and timestamp column of `table` should
+/// have: the map of its stored values (`None` for other columns).
+fn expected_zone_map(array: &arrow_array::ArrayRef) -> Option<quiver::kernels::zones::ZoneMap> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    use quiver::kernels::zones::ZoneMap;
+    Some(match array.data_type() {
+        DataType::Int8 => ZoneMap::of(array.as_primitive::<Int8Type>().values()),
+        DataType::Int16 => ZoneMap::of(array.as_primitive::<Int16Type>().values()),
+        DataType::Int32 => ZoneMap::of(array.as_primitive::<Int32Type>().values()),
+        DataType::Int64 => ZoneMap::of(array.as_primitive::<Int64Type>().values()),
+        DataType::Date32 => ZoneMap::of(array.as_primitive::<Date32Type>().values()),
+        DataType::Timestamp(_, _) => ZoneMap::of(array.as_primitive::<TimestampMicrosecondType>().values()),
+        _ => return None,
+    })
+}
+
+/// Checks that the table carries, for each of its columns, exactly the
+/// zone map of its stored values (integer, date, timestamp) or none.
+fn assert_zone_maps_describe_columns(table: &Table, context: &str) -> usize {
+    let Some(batch) = table.batches().first() else { return 0 };
+    let mut with_maps = 0;
+    for (c, array) in batch.columns().iter().enumerate() {
+        let name = table.schema().field(c).name();
+        let carried: Vec<_> = table.zone_maps().iter().filter(|(a, _)| std::sync::Arc::ptr_eq(a, array)).collect();
+        match expected_zone_map(array) {
+            Some(want) => {
+                assert_eq!(carried.len(), 1, "{context}: column {name} ({}) carries one zone map", array.data_type());
+                assert_eq!(*carried[0].1, want, "{context}: column {name}");
+                with_maps += 1;
+            }
+            None => assert!(carried.is_empty(), "{context}: column {name} ({}) carries no zone map", array.data_type()),
+        }
+    }
+    assert_eq!(table.zone_maps().len(), with_maps, "{context}: no map of an array the table does not hold");
+    with_maps
+}
+
+/// A load builds the zone map of each integer, date and timestamp column
+/// as it stores the values (the engine's first range test finds it built):
+/// the map equals the map of the column's final values whatever the batch
+/// size, with nulls between values, an integer column widened late (Int16
+/// to Int64), a column that becomes float and one that becomes text (no
+/// map), in snapshots taken while loading, and after a load in byte ranges
+/// whose types are unified.
+#[test]
+fn a_load_builds_the_zone_maps_of_its_columns_whatever_the_batches() {
+    let n = 9_500;
+    let mut text = String::from("id,day,at,n,city,code\n");
+    for i in 0..n {
+        let id = if i == 9_000 { 5_000_000_000i64 } else { (i * 37 % 1000) as i64 - 500 };
+        let day = if i % 11 == 0 { String::new() } else { format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28) };
+        let at = if i % 13 == 0 { String::new() } else { format!("2023-05-01T{:02}:{:02}:{:02}", i / 3600 % 24, i / 60 % 60, i % 60) };
+        let num = if i >= 8_000 { format!("{}.5", i % 7) } else { (i % 7).to_string() };
+        let code = if i == 7_777 { "x7".to_string() } else { (i % 90).to_string() };
+        text.push_str(&format!("{id},{day},{at},{num},c{},{code}\n", i % 5));
+    }
+    for batch_rows in [7, 1000, 4096, 65_536] {
+        let opts = options(&format!(r#"{{"batchRows": {batch_rows}}}"#));
+        let mut ingest = Ingest::new(opts.clone()).unwrap();
+        let bytes = text.as_bytes();
+        let half = bytes.len() / 2;
+        for piece in bytes[..half].chunks(3001) {
+            ingest.push(piece).unwrap();
+        }
+        let snapshot = ingest.snapshot().unwrap();
+        assert!(snapshot.num_rows() > 0 || batch_rows == 65_536);
+        assert_zone_maps_describe_columns(&snapshot, &format!("snapshot, batches of {batch_rows}"));
+        for piece in bytes[half..].chunks(3001) {
+            ingest.push(piece).unwrap();
+        }
+        let table = ingest.finish().unwrap();
+        assert_eq!(data_type(&table, "id"), DataType::Int64);
+        assert_eq!(data_type(&table, "n"), DataType::Float64);
+        assert_eq!(kind(&table, "code"), "string");
+        let mapped = assert_zone_maps_describe_columns(&table, &format!("batches of {batch_rows}"));
+        assert_eq!(mapped, 3, "id, day and at");
+    }
+    // In byte ranges: each range's table keeps the maps of the columns its
+    // unification leaves as they were.
+    for cuts in [vec![0, 100_000], vec![0, 50_000, 120_000, 170_000]] {
+        let ranges = quiver::ingest::range::load_in_ranges(text.as_bytes(), &options(r#"{"batchRows": 1000}"#), &cuts, 4096).unwrap();
+        for (i, (table, _)) in ranges.iter().enumerate() {
+            assert_zone_maps_describe_columns(table, &format!("range {i} of {cuts:?}"));
+        }
+        let kept: usize = ranges.iter().map(|(t, _)| t.zone_maps().len()).sum();
+        assert!(kept >= ranges.len() * 2, "day and at keep their maps in every range ({kept})");
+    }
+}

@@ -31,6 +31,7 @@ use super::region::Region;
 use super::warnings::Tally;
 use super::widen;
 use super::written::{self, WrittenTexts};
+use crate::kernels::zones::{ZoneBuilder, ZoneMap};
 use crate::error::{QuiverError, Result};
 
 /// Text columns stay dictionary-encoded while that takes less memory than
@@ -61,6 +62,11 @@ struct ColumnStore {
     /// its regions are allocated once.
     expected_rows: usize,
     visits: u64,
+    /// The zone map of integer, date and timestamp values (and dictionary
+    /// keys, which nobody asks for), fed with each piece as it is stored,
+    /// while it is in cache: the engine's first range test then finds it
+    /// built ([`crate::kernels::zones`]).
+    zones: Option<ZoneBuilder>,
 }
 
 #[derive(Default)]
@@ -119,16 +125,23 @@ impl ColumnStore {
                 region.reserve(n, wanted);
                 region.extend_from_slice(chunk.as_primitive::<$t>().values());
             }};
+            ($region:expr, $t:ty, zoned) => {{
+                let values = chunk.as_primitive::<$t>().values();
+                extend!($region, $t);
+                if let Some(zones) = &mut self.zones {
+                    zones.extend(values);
+                }
+            }};
         }
         match (&mut self.values, chunk.data_type()) {
             (Stored::Boolean(b), DataType::Boolean) => b.append_buffer(chunk.as_boolean().values()),
-            (Stored::Int8(r), DataType::Int8) => extend!(r, Int8Type),
-            (Stored::Int16(r), DataType::Int16) => extend!(r, Int16Type),
-            (Stored::Int32(r), DataType::Int32) => extend!(r, Int32Type),
-            (Stored::Int64(r), DataType::Int64) => extend!(r, Int64Type),
+            (Stored::Int8(r), DataType::Int8) => extend!(r, Int8Type, zoned),
+            (Stored::Int16(r), DataType::Int16) => extend!(r, Int16Type, zoned),
+            (Stored::Int32(r), DataType::Int32) => extend!(r, Int32Type, zoned),
+            (Stored::Int64(r), DataType::Int64) => extend!(r, Int64Type, zoned),
             (Stored::Float64(r), DataType::Float64) => extend!(r, Float64Type),
-            (Stored::Date32(r), DataType::Date32) => extend!(r, Date32Type),
-            (Stored::Timestamp(r, _), DataType::Timestamp(_, _)) => extend!(r, TimestampMicrosecondType),
+            (Stored::Date32(r), DataType::Date32) => extend!(r, Date32Type, zoned),
+            (Stored::Timestamp(r, _), DataType::Timestamp(_, _)) => extend!(r, TimestampMicrosecondType, zoned),
             (Stored::Utf8 { offsets, bytes }, DataType::Utf8) => {
                 let text = chunk.as_string::<i32>();
                 let (first, last) = (text.value_offsets()[0], text.value_offsets()[n]);
@@ -162,6 +175,12 @@ impl ColumnStore {
     fn start(&mut self, data_type: &DataType) {
         let capacity = self.wanted().max(self.len);
         let before = self.len;
+        self.zones = match data_type {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Date32 | DataType::Timestamp(_, _) => {
+                Some(ZoneBuilder::default())
+            }
+            _ => None,
+        };
         self.values = match data_type {
             DataType::Boolean => Stored::Boolean(BooleanBufferBuilder::new(capacity)),
             DataType::Int8 => Stored::Int8(Region::with_capacity(capacity)),
@@ -199,6 +218,9 @@ impl ColumnStore {
 
     /// `n` values that nulls stand on (zeros, empty strings).
     fn push_placeholders(&mut self, n: usize) {
+        if let Some(zones) = &mut self.zones {
+            zones.extend_repeat(0, n);
+        }
         match &mut self.values {
             Stored::Empty => {}
             Stored::Boolean(b) => b.append_n(n, false),
@@ -1004,6 +1026,15 @@ impl ColumnBuilder {
                 Ok((data_type, dictionary_of(&stored, &values)?))
             }
             (Some(_), _) => Ok((storage, stored)),
+        }
+    }
+
+    /// The zone map of the values [`Self::array`] shows, for an integer,
+    /// date or timestamp column (built as they were stored).
+    pub fn zone_map(&self) -> Option<ZoneMap> {
+        match self.kind {
+            Some(ColumnKind::Integer | ColumnKind::Date | ColumnKind::Timestamp) => self.store.zones.as_ref().map(ZoneBuilder::map),
+            _ => None,
         }
     }
 

@@ -751,8 +751,12 @@ impl Parser {
         }
         let mut fields = Vec::with_capacity(self.columns.len());
         let mut arrays = Vec::with_capacity(self.columns.len());
+        let mut zone_maps = Vec::new();
         for column in self.columns.iter_mut().filter(|c| !c.is_skipped()) {
             let (data_type, array) = column.array()?;
+            if let Some(map) = column.zone_map() {
+                zone_maps.push((array.clone(), Arc::new(map)));
+            }
             fields.push(column.field(data_type));
             arrays.push(array);
         }
@@ -767,7 +771,7 @@ impl Parser {
         // One batch viewing each column's storage: no copy, whatever the
         // number of batches read.
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        Ok(Table::new(schema, vec![batch]))
+        Ok(Table::new(schema, vec![batch]).with_zone_maps(zone_maps))
     }
 }
 

@@ -376,8 +376,21 @@ pub fn convert_table(table: &Table, targets: &[Option<DataType>], dialects: &[in
         arrays.push(converted);
     }
     let schema = std::sync::Arc::new(Schema::new(fields));
+    // The zone maps of the columns kept as they were, or widened to a
+    // longer integer (the same values); a map's pair holds its array, so
+    // one converted otherwise is let go with it.
+    let zone_maps = table
+        .zone_maps()
+        .iter()
+        .filter_map(|(array, map)| {
+            let c = batch.columns().iter().position(|a| std::sync::Arc::ptr_eq(a, array))?;
+            let now = &arrays[c];
+            let same_values = std::sync::Arc::ptr_eq(now, array) || (now.data_type().is_integer() && array.data_type().is_integer());
+            same_values.then(|| (now.clone(), map.clone()))
+        })
+        .collect();
     let batch = RecordBatch::try_new_with_options(schema.clone(), arrays, &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())))?;
-    Ok(Table::new(schema, vec![batch]))
+    Ok(Table::new(schema, vec![batch]).with_zone_maps(zone_maps))
 }
 
 /// Every range's table in the types they all take (all three steps above

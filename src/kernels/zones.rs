@@ -4,10 +4,15 @@
 //! blocks wholly inside without reading their rows. Files exported in time
 //! order make most blocks one or the other.
 //!
-//! [`ZoneCache`] keeps them for the columns of one table, built the first
-//! time a range test on that column asks (one pass over the column, as one
-//! range test without them), and only for the table's own columns: an array
-//! a query derives is tested row by row.
+//! A load builds them as it stores each batch ([`ZoneBuilder`], fed by
+//! `ColumnStore` in `src/ingest/column.rs` with the values it has just
+//! written), and the table carries them to the engine
+//! ([`crate::table::Table::zone_maps`]). [`ZoneCache`] keeps them for the
+//! columns of one table; a column that came without one (a snapshot's, a
+//! column converted after the load) gets its map the first time a range
+//! test on it asks (one pass over the column, as one range test without
+//! them). Only the table's own columns have maps: an array a query derives
+//! is tested row by row.
 //!
 //! Measured natively (`examples/walker_charts.rs`, Graphic Walker's
 //! "mean price by region × returned, first half of 2023" on 10M rows in time
@@ -34,7 +39,7 @@ pub const BLOCK_ROWS: usize = 4096;
 
 /// Each block's smallest and largest stored value (nulls' placeholders
 /// included: they only make a block look wider, and the caller masks nulls).
-#[derive(Debug)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZoneMap {
     mins: Vec<i64>,
     maxs: Vec<i64>,
@@ -75,6 +80,64 @@ impl ZoneMap {
     }
 }
 
+/// A zone map built as values are appended, piece by piece: the same map as
+/// [`ZoneMap::of`] of all the values, whatever the pieces.
+#[derive(Debug, Default, Clone)]
+pub struct ZoneBuilder {
+    done: ZoneMap,
+    /// The open block's smallest and largest value, and its rows so far.
+    low: i64,
+    high: i64,
+    rows: usize,
+}
+
+impl ZoneBuilder {
+    /// Appends `values`.
+    pub fn extend<T: Copy + Into<i64>>(&mut self, mut values: &[T]) {
+        while !values.is_empty() {
+            let take = (BLOCK_ROWS - self.rows).min(values.len());
+            let (piece, rest) = values.split_at(take);
+            let (lo, hi) = piece.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v.into()), hi.max(v.into())));
+            self.add(lo, hi, take);
+            values = rest;
+        }
+    }
+
+    /// Appends `n` copies of `value`.
+    pub fn extend_repeat(&mut self, value: i64, mut n: usize) {
+        while n > 0 {
+            let take = (BLOCK_ROWS - self.rows).min(n);
+            self.add(value, value, take);
+            n -= take;
+        }
+    }
+
+    /// `rows` values between `lo` and `hi` that fit in the open block.
+    fn add(&mut self, lo: i64, hi: i64, rows: usize) {
+        if self.rows == 0 {
+            (self.low, self.high) = (lo, hi);
+        } else {
+            (self.low, self.high) = (self.low.min(lo), self.high.max(hi));
+        }
+        self.rows += rows;
+        if self.rows == BLOCK_ROWS {
+            self.done.mins.push(self.low);
+            self.done.maxs.push(self.high);
+            self.rows = 0;
+        }
+    }
+
+    /// The map of the values appended so far.
+    pub fn map(&self) -> ZoneMap {
+        let mut map = self.done.clone();
+        if self.rows > 0 {
+            map.mins.push(self.low);
+            map.maxs.push(self.high);
+        }
+        map
+    }
+}
+
 /// Zone maps of one table's columns, built when first asked for.
 #[derive(Debug)]
 pub struct ZoneCache {
@@ -87,6 +150,17 @@ impl ZoneCache {
     /// For a table's columns.
     pub fn new(columns: &[ArrayRef]) -> ZoneCache {
         ZoneCache { columns: columns.to_vec(), maps: Mutex::default() }
+    }
+
+    /// For a table's columns, with the maps already built for some of them
+    /// (by the load: `known` pairs an array with its map; pairs whose array
+    /// is not one of `columns` are left out).
+    pub fn with_maps(columns: &[ArrayRef], known: &[(ArrayRef, Arc<ZoneMap>)]) -> ZoneCache {
+        let maps = known
+            .iter()
+            .filter_map(|(array, map)| Some((columns.iter().position(|c| Arc::ptr_eq(c, array))?, map.clone())))
+            .collect();
+        ZoneCache { columns: columns.to_vec(), maps: Mutex::new(maps) }
     }
 
     /// The zone map of `array` if it is a column of the table (the same
@@ -134,6 +208,56 @@ mod tests {
                 assert_eq!(bits, want, "[{from}, {to}]");
             }
         }
+    }
+
+    /// A builder fed in pieces of any size, with repeated values between
+    /// them, gives the map of all the values.
+    #[test]
+    fn a_builder_fed_in_pieces_gives_the_map_of_the_whole() {
+        let n = BLOCK_ROWS * 4 + 777;
+        let values: Vec<i64> = (0..n as i64).map(|i| (i * 7919) % 10007 - 5000 + if i % 5000 < 3 { i64::MAX / 2 } else { 0 }).collect();
+        for piece in [1, 3, 100, 4095, 4096, 4097, 10_000, n] {
+            let mut builder = ZoneBuilder::default();
+            let mut all: Vec<i64> = Vec::new();
+            let mut at = 0;
+            let mut round = 0;
+            while at < n {
+                let end = (at + piece + round % 3).min(n);
+                builder.extend(&values[at..end]);
+                all.extend_from_slice(&values[at..end]);
+                if round % 4 == 1 {
+                    // Placeholders of nulls, in runs that cross blocks.
+                    let repeat = (round * 1237) % 6000;
+                    builder.extend_repeat(-9, repeat);
+                    all.extend(std::iter::repeat(-9).take(repeat));
+                }
+                at = end;
+                round += 1;
+                if round % 7 == 0 || at == n {
+                    assert_eq!(builder.map(), ZoneMap::of(&all), "pieces of {piece}, after {} values", all.len());
+                }
+            }
+        }
+        let narrow: [i16; 3] = [-3, 7, i16::MIN];
+        let mut builder = ZoneBuilder::default();
+        builder.extend(&narrow);
+        assert_eq!(builder.map(), ZoneMap::of(&narrow));
+        assert_eq!(ZoneBuilder::default().map(), ZoneMap::of::<i64>(&[]));
+    }
+
+    /// Maps handed over with a table's columns are served as they are; a
+    /// map paired with another array is not.
+    #[test]
+    fn maps_built_while_loading_are_served_for_their_columns_only() {
+        let at: ArrayRef = Arc::new(TimestampMicrosecondArray::from((0..10_000).collect::<Vec<i64>>()));
+        let n: ArrayRef = Arc::new(Int64Array::from((0..10_000).rev().collect::<Vec<i64>>()));
+        let other: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
+        let built = Arc::new(ZoneMap::of(&(0..10_000).collect::<Vec<i64>>()));
+        let cache = ZoneCache::with_maps(&[at.clone(), n.clone()], &[(at.clone(), built.clone()), (other.clone(), built.clone())]);
+        assert!(Arc::ptr_eq(&cache.of(&at).unwrap(), &built), "the map handed over");
+        let of_n = cache.of(&n).unwrap();
+        assert_eq!(*of_n, ZoneMap::of(n.as_primitive::<Int64Type>().values()), "built on first use");
+        assert!(cache.of(&other).is_none());
     }
 
     /// Only the table's own columns get a zone map; a derived array with

@@ -93,6 +93,13 @@ impl Executor {
         Executor { batch, views: ViewCache::new(DEFAULT_VIEW_CACHE_BYTES), rewrites: Rewrites::ALL, zones }
     }
 
+    /// The same executor with the zone maps a load built (see
+    /// [`crate::table::Table::zone_maps`]) in its cache.
+    pub fn with_zone_maps(mut self, known: &[(arrow_array::ArrayRef, Arc<crate::kernels::zones::ZoneMap>)]) -> Executor {
+        self.zones = Arc::new(ZoneCache::with_maps(self.batch.columns(), known));
+        self
+    }
+
     /// The same executor with other rewrites (for the cross-check tests).
     pub fn with_rewrites(mut self, rewrites: Rewrites) -> Executor {
         self.rewrites = rewrites;
