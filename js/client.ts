@@ -10,6 +10,7 @@ import type {
   IngestOptions,
   IpcAggregateResult,
   IpcPageResult,
+  MergedWindowResult,
   PageResult,
   PageSpec,
   PipelineSpec,
@@ -30,6 +31,7 @@ import {
   type Source,
 } from "./protocol";
 import { loadSharded, shardCount, type ShardedLoad } from "./shards";
+import { PageCursors, pagesByWindows, shardedPage } from "./sharded-pages";
 import type { EngineHost } from "./worker";
 
 export type { DatasetInfo, Progress, Source } from "./protocol";
@@ -208,6 +210,8 @@ export class Dataset extends EventTarget {
   #engines: Promise<Engine>[];
   /** A sharded load's shards once it ended (null: one engine). */
   #sharded: Promise<ShardedLoad> | null = null;
+  /** Where the sorted pages of a sharded dataset left off, per view. */
+  #pageCursors = new PageCursors();
   #abort = new AbortController();
   #closed: Error | null = null;
   #pending = new Set<(reason: Error) => void>();
@@ -376,7 +380,9 @@ export class Dataset extends EventTarget {
   }
 
   page(spec: PageSpec): Promise<PageResult> {
-    if (this.#sharded) return this.#shardedQuery("page", spec) as Promise<PageResult>;
+    if (this.#sharded) {
+      return pagesByWindows(spec) ? this.#shardedPage(spec) : (this.#shardedQuery("page", spec) as Promise<PageResult>);
+    }
     return this.#call((h) => h.page(spec));
   }
 
@@ -414,17 +420,41 @@ export class Dataset extends EventTarget {
    *  (bytes, computed in parallel), merged in the first shard's worker
    *  (`api::sharded` in the core). Shards that hold no rows are left out. */
   async #shardedQuery(kind: ShardedQueryKind, spec: unknown): Promise<unknown> {
-    const { shards } = await this.#guarded(this.#sharded!);
+    const asked = await this.#askedShards();
     const text = JSON.stringify(spec ?? {});
-    const holding = shards.filter((s) => s.rows > 0);
-    const asked = holding.length > 0 ? holding : shards.slice(0, 1);
     const partials = await this.#guarded(Promise.all(asked.map((s) => s.host.partial(kind, text))));
+    return this.#merge(kind, text, partials);
+  }
+
+  /** The shards a query asks: those holding rows (the first if none does). */
+  async #askedShards(): Promise<ShardedLoad["shards"]> {
+    const { shards } = await this.#guarded(this.#sharded!);
+    const holding = shards.filter((s) => s.rows > 0);
+    return holding.length > 0 ? holding : shards.slice(0, 1);
+  }
+
+  /** Merges the shards' partial results in the first shard's worker. */
+  async #merge(kind: ShardedQueryKind, text: string, partials: Uint8Array[][]): Promise<unknown> {
+    const { shards } = await this.#guarded(this.#sharded!);
     // Checked before the bytes are copied into the merging instance (the
     // core checks the same limit): too much to combine must not crash it.
     const bytes = partials.flat().reduce((n, p) => n + p.byteLength, 0);
-    if (bytes > MERGE_LIMIT_BYTES) throw tooLargeToMerge(bytes, asked.length);
+    if (bytes > MERGE_LIMIT_BYTES) throw tooLargeToMerge(bytes, partials.length);
     const buffers = partials.flat().map((p) => p.buffer);
     return this.#guarded(shards[0].host.merge(kind, text, Comlink.transfer(partials, buffers)));
+  }
+
+  /** A sorted page of a sharded dataset by windows and merge cursors
+   *  (js/sharded-pages.ts): the next page costs each shard `limit` rows. */
+  async #shardedPage(spec: PageSpec): Promise<PageResult> {
+    const asked = await this.#askedShards();
+    return shardedPage(
+      spec,
+      asked.length,
+      this.#pageCursors,
+      (i, window) => this.#guarded(asked[i].host.partial("window", JSON.stringify(window))),
+      (window, windows) => this.#merge("window", JSON.stringify(window), windows) as Promise<MergedWindowResult>,
+    );
   }
 
   #notSharded<T>(what: string): Promise<T> {

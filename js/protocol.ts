@@ -49,7 +49,7 @@ export function engineCrashed(detail: string): Error & { code: string } {
 
 /** The queries a dataset loaded in shards answers from every shard
  *  (`api::sharded::Kind` in the core). */
-export type ShardedQueryKind = "page" | "aggregate" | "pipeline" | "profile" | "walker";
+export type ShardedQueryKind = "page" | "aggregate" | "pipeline" | "profile" | "walker" | "window";
 
 /** The `code` of a call a dataset loaded in shards cannot answer yet. */
 export const NOT_SHARDED = "NotSupportedInShards";

@@ -17,7 +17,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-export const BUDGET_BYTES = 1_320_000;
+export const BUDGET_BYTES = 1_330_000;
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
 const shipped = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f));

@@ -140,6 +140,7 @@ fn specs_and_options_declare_exactly_the_fields_the_engine_reads() {
     same_fields::<spec::ProfileSpec>("ProfileSpec");
     same_fields::<spec::ExportSpec>("ExportSpec");
     same_fields::<spec::PipelineSpec>("PipelineSpec");
+    same_fields::<quiver::api::sharded_pages::WindowSpec>("WindowSpec");
     same_fields::<quiver::ingest::range::Layout>("Layout");
     same_fields::<quiver::ingest::range::RangeReport>("RangeReport");
     same_fields::<quiver::ingest::infer::Dialect>("Dialect");

@@ -30,6 +30,7 @@
 
 pub mod profile;
 pub mod sharded;
+pub mod sharded_pages;
 pub mod spec;
 
 use arrow_array::RecordBatch;

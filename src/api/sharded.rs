@@ -16,6 +16,10 @@
 //! what to do, rather than exhaust the coordinating instance (the client
 //! checks the same limit before it copies them there).
 //!
+//! Sorted pages go by windows of each shard's sorted view and merge cursors
+//! instead ([`super::sharded_pages`]): the next page costs each shard its
+//! page's rows, not `offset + limit` of them.
+//!
 //! What must change together: a query kind gets a case here, in the binding
 //! (`Dataset.partial`, `mergePartials` in `src/wasm/dataset.rs`), in the
 //! client (`js/shards.ts`) and in `tests/sharded.rs`.
@@ -30,7 +34,8 @@ use super::{aggregate_ops, page_plan, pipeline_plan, profile_columns, profile_me
 use crate::error::{QuiverError, Result};
 use crate::kernels::wire;
 use crate::plan::partition;
-use crate::plan::{Plan, Rewrites};
+use crate::plan::{Executor, Plan, Rewrites};
+use super::sharded_pages::{self, MergedWindow, WindowSpec};
 use crate::walker::shards as walker_shards;
 
 /// The query kinds a sharded table answers.
@@ -42,6 +47,9 @@ pub enum Kind {
     Profile,
     /// Graphic Walker's computation (the text is a [`crate::walker::shards::Query`]).
     Walker,
+    /// A window of a shard's sorted view, for sorted pages by merge cursors
+    /// (the text is a [`super::sharded_pages::WindowSpec`]).
+    Window,
 }
 
 impl Kind {
@@ -52,8 +60,9 @@ impl Kind {
             "pipeline" => Ok(Kind::Pipeline),
             "profile" => Ok(Kind::Profile),
             "walker" => Ok(Kind::Walker),
+            "window" => Ok(Kind::Window),
             other => Err(QuiverError::InvalidQuery(format!(
-                "\"{other}\" is not a query a sharded dataset answers (page, aggregate, pipeline, profile or walker)"
+                "\"{other}\" is not a query a sharded dataset answers (page, aggregate, pipeline, profile, walker or window)"
             ))),
         }
     }
@@ -68,6 +77,8 @@ pub enum Merged {
     Profile(Vec<ColumnProfile>),
     /// Graphic Walker's rows, as JSON text.
     Walker(String),
+    /// Merged windows of a sorted page.
+    Window(MergedWindow),
 }
 
 /// Partial results past this many bytes in all are refused before they are
@@ -85,14 +96,22 @@ fn plan_of(kind: Kind, text: &str) -> Result<Plan> {
         Kind::Page => page_plan(&spec::from_json::<PageSpec>("page", text)?)?,
         Kind::Aggregate => Plan::new(aggregate_ops(&spec::from_json::<AggregateSpec>("aggregate", text)?)?),
         Kind::Pipeline => pipeline_plan(&spec::from_json::<PipelineSpec>("pipeline", text)?)?,
-        Kind::Profile | Kind::Walker => unreachable!("profiles and Graphic Walker queries split on their own"),
+        Kind::Profile | Kind::Walker | Kind::Window => unreachable!("profiles, Graphic Walker queries and windows split on their own"),
     })
 }
 
 /// One shard's partial result for the query `text` (a spec of `kind`) over
 /// its rows, as bytes ([`wire`]; one batch, for a profile one per column).
 pub fn partial(shard: &RecordBatch, kind: Kind, text: &str) -> Result<Vec<Vec<u8>>> {
-    let batches = if kind == Kind::Walker {
+    partial_of(&mut Executor::new(shard.clone()), kind, text)
+}
+
+/// [`partial`] through the shard's engine (whose view cache windows use).
+pub fn partial_of(executor: &mut Executor, kind: Kind, text: &str) -> Result<Vec<Vec<u8>>> {
+    let shard = &executor.batch().clone();
+    let batches = if kind == Kind::Window {
+        vec![sharded_pages::window(executor, &spec::from_json::<WindowSpec>("window", text)?)?]
+    } else if kind == Kind::Walker {
         let query = walker_shards::Query::parse(text)?;
         walker_shards::partial(shard, &query.payload, &query.env())?
     } else if kind == Kind::Profile {
@@ -122,6 +141,12 @@ pub fn merge(kind: Kind, text: &str, partials: &[Vec<Vec<u8>>], gather_limit: us
         let query = walker_shards::Query::parse(text)?;
         return Ok(Merged::Walker(walker_shards::merge(&query.payload, &query.env(), &decoded)?));
     }
+    if kind == Kind::Window {
+        let spec: WindowSpec = spec::from_json("window", text)?;
+        let windows = decoded.into_iter().map(|p| p.into_iter().next()).collect::<Option<Vec<_>>>();
+        let windows = windows.ok_or_else(|| QuiverError::InvalidQuery("a shard's window is empty".into()))?;
+        return Ok(Merged::Window(sharded_pages::merge_windows(&spec, &windows)?));
+    }
     if kind == Kind::Profile {
         let spec: ProfileSpec = spec::from_json("profile", text)?;
         let columns: Vec<String> = decoded[0]
@@ -146,7 +171,7 @@ pub fn merge(kind: Kind, text: &str, partials: &[Vec<Vec<u8>>], gather_limit: us
         }
         Kind::Aggregate => Merged::Aggregate { batch: output.batch, total_groups: output.total },
         Kind::Pipeline => Merged::Pipeline(output.batch),
-        Kind::Profile | Kind::Walker => unreachable!(),
+        Kind::Profile | Kind::Walker | Kind::Window => unreachable!(),
     })
 }
 

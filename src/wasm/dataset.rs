@@ -392,7 +392,7 @@ impl Dataset {
     pub fn partial_query(&self, kind: &str, spec: &str) -> Result<js_sys::Array, JsValue> {
         let kind = sharded::Kind::parse(kind)?;
         let mut state = self.state.borrow_mut();
-        let streams = sharded::partial(state.engine()?.executor().batch(), kind, spec)?;
+        let streams = sharded::partial_of(state.engine()?.executor(), kind, spec)?;
         Ok(streams.iter().map(|bytes| JsValue::from(Uint8Array::from(bytes.as_slice()))).collect())
     }
 
@@ -486,8 +486,9 @@ pub fn merge_warnings(
 
 /// The answer to a query over a file loaded in shards, from every shard's
 /// `partialQuery` (in file order): shaped as `page`, `aggregate`, `query`
-/// or `profile` answer it.
-#[wasm_bindgen(js_name = mergePartials, unchecked_return_type = "PageResult | AggregateResult | QueryResult | ColumnProfile[] | string")]
+/// or `profile` answer it (`walker`: Graphic Walker's rows as JSON text;
+/// `window`: a `MergedWindowResult`).
+#[wasm_bindgen(js_name = mergePartials, unchecked_return_type = "PageResult | AggregateResult | QueryResult | ColumnProfile[] | string | MergedWindowResult")]
 pub fn merge_partials(
     kind: &str,
     spec: &str,
@@ -518,6 +519,11 @@ pub fn merge_partials(
         }
         sharded::Merged::Profile(profiles) => to_js(&profiles),
         sharded::Merged::Walker(rows) => JsValue::from_str(&rows),
+        sharded::Merged::Window(window) => object(&[
+            ("rows", to_js(&Rows::new(&[window.batch]))),
+            ("total", (window.total as f64).into()),
+            ("taken", to_js(&window.taken)),
+        ]),
     })
 }
 

@@ -225,6 +225,14 @@ export interface PageSpec {
 export interface PageResult { rows: Row[]; total: number; offset: number }
 export interface IpcPageResult { ipc: Uint8Array; total: number; offset: number }
 
+/** A window of one shard's sorted view (`api::sharded_pages`): the shard's
+ *  rows at its ranks `page.offset .. + page.limit`; for the merge, how many
+ *  rows of all windows to keep. */
+export interface WindowSpec { page: PageSpec; keysOnly?: boolean; take?: number }
+/** Merged windows: the rows kept, the view's total over all shards, and how
+ *  many rows of each shard's window were kept (in shard order). */
+export interface MergedWindowResult { rows: Row[]; total: number; taken: number[] }
+
 export type TimeUnit = "year" | "quarter" | "month" | "week" | "day" | "hour" | "minute";
 
 /** A group key: a column name, a time bucket of a date/timestamp column, or

@@ -111,6 +111,15 @@ function queriesWith(shards) {
     await ds.loaded;
     const answers = {
       sortedPage: await ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 50_000, limit: 100 }),
+      // Sorted pages of a sharded file go by windows and merge cursors: the
+      // next pages, a jump back, and a sort with many ties (file order).
+      nextPages: [
+        await ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 50_100, limit: 100 }),
+        await ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 50_200, limit: 100 }),
+        await ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 1_000, limit: 100 }),
+      ],
+      tiesPage: await ds.page({ sort: [{ column: "region" }], offset: 70_000, limit: 30, columns: ["order_id", "customer"] }),
+      pastTheEnd: await ds.page({ sort: [{ column: "region" }], offset: 300_000, limit: 30 }),
       filteredPage: await ds.page({
         filter: { op: "and", filters: [{ op: "=", column: "region", value: "North" }, { op: ">", column: "quantity", value: 3 }] },
         sort: [{ column: "ordered_at" }, { column: "order_id" }],
@@ -170,6 +179,9 @@ test("queries and Graphic Walker's charts on the sales file in 4 shards answer a
   assert.equal(one.answers.sortedPage.total, 200_000);
   assert.equal(one.answers.sortedPage.rows.length, 100);
   assert.ok(one.answers.filteredPage.rows.length > 0 && one.answers.byRegion.rows.length >= 8);
+  assert.deepEqual(one.answers.nextPages.map((p) => [p.offset, p.rows.length]), [[50_100, 100], [50_200, 100], [1_000, 100]]);
+  assert.deepEqual(Object.keys(one.answers.tiesPage.rows[0]), ["order_id", "customer"]);
+  assert.equal(one.answers.pastTheEnd.rows.length, 0);
   // Result columns agree in kind; their Arrow encoding may not (a key that
   // is a dictionary in one worker comes out of the merge as plain text).
   const kinds = (answers) => JSON.parse(JSON.stringify(answers, (k, v) => (k === "arrowType" ? undefined : v)));
