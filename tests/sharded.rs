@@ -140,7 +140,7 @@ fn broken_partial_results_and_unknown_kinds_are_clear_errors() {
     assert!(err.contains("not readable"), "{err}");
     assert!(sharded::merge(Kind::Aggregate, &text, &[], GATHER_LIMIT_BYTES).is_err());
     let err = Kind::parse("export").err().unwrap().to_string();
-    assert!(err.contains("page, aggregate, pipeline, profile or walker"), "{err}");
+    assert!(err.contains("page, aggregate, pipeline, profile, walker or window"), "{err}");
 }
 
 /// Sorted pages of a file in shards, by windows of each shard's sorted
