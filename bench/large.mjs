@@ -24,6 +24,7 @@ if (!file) {
   process.exit(2);
 }
 const shards = option("shards", "auto") === "auto" ? "auto" : Number(option("shards", "auto"));
+const CHARTS = Object.entries(JSON.parse(readFileSync(`${ROOT}/bench/walker/charts.json`, "utf8"))).map(([name, chart]) => [name, chart.payload]);
 
 const server = await serveStatic(ROOT);
 const browser = await launchBrowser();
@@ -38,7 +39,7 @@ try {
   const idle = browserMemory(browser.profileDir);
   sampler = setInterval(() => (peak = Math.max(peak, browserMemory(browser.profileDir))), 200);
   await page.setInputFiles("#file", file);
-  const result = await page.evaluate(async (shards) => {
+  const result = await page.evaluate(async ({ shards, charts }) => {
     const quiver = new window.Quiver();
     const file = document.getElementById("file").files[0];
     const started = performance.now();
@@ -73,8 +74,17 @@ try {
         ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 50_000, limit: 100 }).then((r) => [r.total, r.rows[0]]));
       await time("the next page", () =>
         ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 50_100, limit: 100 }).then((r) => [r.total, r.rows[0]]));
+      await time("the page at offset 1,000,000 (a jump)", () =>
+        ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 1_000_000, limit: 100 }).then((r) => [r.total, r.rows[0]]));
+      await time("the next page after the jump", () =>
+        ds.page({ sort: [{ column: "unit_price", descending: true }, { column: "order_id" }], offset: 1_000_100, limit: 100 }).then((r) => [r.total, r.rows[0]]));
       await time("filtered page (region = North, quantity > 3) sorted by ordered_at", () =>
         ds.page({ filter: { op: "and", filters: [{ op: "=", column: "region", value: "North" }, { op: ">", column: "quantity", value: 3 }] }, sort: [{ column: "ordered_at" }, { column: "order_id" }], limit: 100 }).then((r) => [r.total, r.rows[0]]));
+      // Graphic Walker's chart payloads of `npm run bench:walker`, each run
+      // once, cold.
+      for (const [name, payload] of charts) {
+        await time(`chart: ${name}`, () => ds.walkerQuery(JSON.stringify(payload)).then((t) => JSON.parse(t).slice(0, 3)));
+      }
       await time("profile of region, unit_price, quantity, returned", () =>
         ds.profile({ columns: ["region", "unit_price", "quantity", "returned"] }).then((p) => p.map((c) => [c.name, c.distinctCount, c.mean])));
       await time("profile of all columns", () => ds.profile({}).then((p) => p.map((c) => [c.name, c.distinctCount])));
@@ -91,7 +101,7 @@ try {
         return { ...failed, afterError: `${after.name}: ${after.message}` };
       }
     }
-  }, shards);
+  }, { shards, charts: CHARTS });
   clearInterval(sampler);
   peak = Math.max(peak, browserMemory(browser.profileDir));
   const size = statSync(file).size;

@@ -469,8 +469,9 @@ export class Dataset extends EventTarget {
    */
   walkerQuery(payload: string, localOffset = new Date().getTimezoneOffset(), cost = 0): Promise<string> {
     // In shards: chart workflows (filter, row-local transforms, one
-    // aggregate, sorts) merge the shards' partial aggregates; the others are
-    // an error that says to load the file in one shard (walker::shards).
+    // aggregate or raw view, sorts) merge the shards' partial answers; the
+    // others are an error that says to load the file in one shard
+    // (walker::shards).
     if (this.#sharded) return this.#shardedQuery("walker", { payload: JSON.parse(payload), localOffset }) as Promise<string>;
     return this.#call((h) => h.walker(payload, localOffset, cost));
   }

@@ -11,7 +11,10 @@
 //! state), with an empty batch of its columns; the merge regroups the
 //! partial states of every shard in shard order (groups keep their order of
 //! first appearance over the whole file), finishes the measures as the view
-//! does, then sorts and slices. Every other workflow (raw rows, folds, bins
+//! does, then sorts and slices. Raw rows (the data tab: filter, row-local
+//! transforms, a raw view, sorts) go the way of a page: each shard keeps
+//! its first `offset + limit` rows in the workflow's order, the merge sorts
+//! their concatenation again and slices. Every other workflow (folds, bins
 //! over a domain, two aggregates) is an error that says to load the file in
 //! one shard: it needs every row in one place.
 //!
@@ -58,6 +61,24 @@ struct Shape<'a> {
     after: &'a [Step],
 }
 
+/// Whether `payload` is raw rows: filter → row-local transforms → one raw
+/// view → sorts (Graphic Walker's data tab). Every step before the sorts
+/// keeps or drops a row by itself, so each shard runs the workflow and
+/// keeps its first `offset + limit` rows; the merge sorts them again.
+fn raw_shape(payload: &Payload) -> Option<&[Step]> {
+    let steps = payload.workflow.as_slice();
+    let view = steps.iter().position(|s| matches!(s, Step::View { .. }))?;
+    let Step::View { query } = &steps[view] else { unreachable!("found above") };
+    let raw = matches!(query.as_slice(), [ViewQuery::Raw { .. }]);
+    let before = steps[..view].iter().enumerate().all(|(i, s)| match s {
+        Step::Filter { .. } => i == 0,
+        Step::Transform { transform } => transform.iter().all(|t| transform::is_row_local(&t.expression)),
+        _ => false,
+    });
+    let after = &steps[view + 1..];
+    (raw && before && after.iter().all(|s| matches!(s, Step::Sort { .. }))).then_some(after)
+}
+
 fn shape(payload: &Payload) -> Result<Shape<'_>> {
     let steps = payload.workflow.as_slice();
     let (filters, rest) = match steps.first() {
@@ -72,7 +93,7 @@ fn shape(payload: &Payload) -> Result<Shape<'_>> {
     });
     let not_split = || {
         QuiverError::NotSupportedInShards(
-            "A Graphic Walker query that needs every row in one place (raw rows, a fold, bins over the data's range, or steps after a second view)".into(),
+            "A Graphic Walker query that needs every row in one place (a fold, bins over the data's range, or steps after a second view)".into(),
         )
     };
     match rest.split_first() {
@@ -107,6 +128,14 @@ fn prepared(pruned: RecordBatch, shape: &Shape<'_>, env: &Env) -> Result<(Frame,
 /// One shard's answer to `payload`: the aggregate's partial result, and its
 /// columns with no rows (the merge prepares the view again from them).
 pub fn partial(shard: &RecordBatch, payload: &Payload, env: &Env) -> Result<Vec<RecordBatch>> {
+    if raw_shape(payload).is_some() {
+        // The workflow's rows in its order (its final sort keeps only the
+        // first `offset + limit`), cut to those.
+        let frame = super::compute(shard, payload, env)?;
+        let (offset, limit) = window(payload, usize::MAX);
+        let head = offset.saturating_add(limit).min(frame.num_rows());
+        return Ok(vec![frame.batch.slice(0, head)]);
+    }
     let shape = shape(payload)?;
     let pruned = prune(shard, payload);
     let columns = pruned.slice(0, 0);
@@ -123,6 +152,14 @@ pub fn partial(shard: &RecordBatch, payload: &Payload, env: &Env) -> Result<Vec<
 /// The rows of `payload` from every shard's [`partial`] result, in the
 /// shards' file order, as JSON text (as [`super::query_json`] answers).
 pub fn merge(payload: &Payload, env: &Env, partials: &[Vec<RecordBatch>]) -> Result<String> {
+    if let Some(sorts) = raw_shape(payload) {
+        let heads = partials
+            .iter()
+            .map(|p| p.first().cloned().ok_or_else(|| QuiverError::InvalidQuery("a shard's Graphic Walker answer is incomplete".into())))
+            .collect::<Result<Vec<_>>>()?;
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new(heads[0].schema().fields().clone()));
+        return finish_sorted(payload, env, Frame::new(select::concat_batches(&schema, &heads)?), sorts);
+    }
     let shape = shape(payload)?;
     let parts = |i: usize| -> Result<Vec<RecordBatch>> {
         partials
@@ -135,12 +172,18 @@ pub fn merge(payload: &Payload, env: &Env, partials: &[Vec<RecordBatch>]) -> Res
     let (_, plan) = transform::aggregate_plan(&prepared.work, &prepared.calls, shape.group_by)?;
     let input_rows = states.iter().map(partition::rows_of).sum::<Result<usize>>()?;
     let grouped = partition::split(&plan, Rewrites::ALL).merge(&states)?.batch;
-    let mut frame = view::finish(&frame, shape.group_by, shape.measures, &prepared, grouped, input_rows)?;
+    let frame = view::finish(&frame, shape.group_by, shape.measures, &prepared, grouped, input_rows)?;
+    finish_sorted(payload, env, frame, shape.after)
+}
+
+/// The merged rows after the workflow's final sorts (stable, so rows that
+/// tie stay in shard order: file order), sliced, as JSON text.
+fn finish_sorted(payload: &Payload, env: &Env, mut frame: Frame, sorts: &[Step]) -> Result<String> {
     let (offset, limit) = window(payload, usize::MAX);
     let top = (limit != usize::MAX - offset).then(|| offset.saturating_add(limit));
-    for (i, step) in shape.after.iter().enumerate() {
+    for (i, step) in sorts.iter().enumerate() {
         if let Step::Sort { sort, by } = step {
-            frame = order::sort(frame, by, *sort, if i + 1 == shape.after.len() { top } else { None })?;
+            frame = order::sort(frame, by, *sort, if i + 1 == sorts.len() { top } else { None })?;
         }
     }
     let (offset, len) = window(payload, frame.num_rows());
