@@ -386,8 +386,9 @@ impl Dataset {
     }
 
     /// This shard's partial result for a query over a file loaded in
-    /// shards (`kind`: "page", "aggregate", "pipeline" or "profile"; `spec`:
-    /// the spec's JSON text): bytes to hand to `mergePartials`.
+    /// shards (`kind`: "page", "aggregate", "pipeline", "profile", "walker"
+    /// or "window"; `spec`: the spec's JSON text): bytes to hand to
+    /// `mergePartials`. A window reads the engine's cached sorted view.
     #[wasm_bindgen(js_name = partialQuery)]
     pub fn partial_query(&self, kind: &str, spec: &str) -> Result<js_sys::Array, JsValue> {
         let kind = sharded::Kind::parse(kind)?;
