@@ -210,6 +210,8 @@ export class Dataset extends EventTarget {
   #engines: Promise<Engine>[];
   /** A sharded load's shards once it ended (null: one engine). */
   #sharded: Promise<ShardedLoad> | null = null;
+  /** Graphic Walker queries asked in the current task, sent at its end. */
+  #walkerBurst: { cost: number; send: () => void }[] | null = null;
   /** Where the sorted pages of a sharded dataset left off, per view. */
   #pageCursors = new PageCursors();
   #abort = new AbortController();
@@ -473,7 +475,22 @@ export class Dataset extends EventTarget {
     // others are an error that says to load the file in one shard
     // (walker::shards).
     if (this.#sharded) return this.#shardedQuery("walker", { payload: JSON.parse(payload), localOffset }) as Promise<string>;
-    return this.#call((h) => h.walker(payload, localOffset, cost));
+    return new Promise<string>((resolve, reject) => {
+      const send = () => this.#call((h) => h.walker(payload, localOffset, cost)).then(resolve, reject);
+      if (!this.#walkerBurst) {
+        // Queries asked in the same task (Graphic Walker asks a chart's and
+        // the data tab's queries at once) go to the worker cheapest first:
+        // its queue runs the cheapest it has received, and messages arrive
+        // in order, so an expensive query cannot run before a cheaper one
+        // of its burst, however busy the machine.
+        const burst: { cost: number; send: () => void }[] = (this.#walkerBurst = []);
+        queueMicrotask(() => {
+          this.#walkerBurst = null;
+          for (const query of burst.sort((a, b) => a.cost - b.cost)) query.send();
+        });
+      }
+      this.#walkerBurst.push({ cost, send });
+    });
   }
 
   /**
