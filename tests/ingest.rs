@@ -721,23 +721,6 @@ fn batches_are_cut_alike_with_and_without_a_header() {
     assert_eq!(column(&t, "column_1"), [json!("396."), json!("S2")]);
 }
 
-/// The zone map every integer, date and timestamp column of `table` should
-/// have: the map of its stored values (`None` for other columns).
-fn expected_zone_map(array: &arrow_array::ArrayRef) -> Option<quiver::kernels::zones::ZoneMap> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::*;
-    use quiver::kernels::zones::ZoneMap;
-    Some(match array.data_type() {
-        DataType::Int8 => ZoneMap::of(array.as_primitive::<Int8Type>().values()),
-        DataType::Int16 => ZoneMap::of(array.as_primitive::<Int16Type>().values()),
-        DataType::Int32 => ZoneMap::of(array.as_primitive::<Int32Type>().values()),
-        DataType::Int64 => ZoneMap::of(array.as_primitive::<Int64Type>().values()),
-        DataType::Date32 => ZoneMap::of(array.as_primitive::<Date32Type>().values()),
-        DataType::Timestamp(_, _) => ZoneMap::of(array.as_primitive::<TimestampMicrosecondType>().values()),
-        _ => return None,
-    })
-}
-
 /// Checks that the table carries, for each of its columns, exactly the
 /// zone map of its stored values (integer, date, timestamp) or none.
 fn assert_zone_maps_describe_columns(table: &Table, context: &str) -> usize {
@@ -746,7 +729,7 @@ fn assert_zone_maps_describe_columns(table: &Table, context: &str) -> usize {
     for (c, array) in batch.columns().iter().enumerate() {
         let name = table.schema().field(c).name();
         let carried: Vec<_> = table.zone_maps().iter().filter(|(a, _)| std::sync::Arc::ptr_eq(a, array)).collect();
-        match expected_zone_map(array) {
+        match quiver::kernels::zones::ZoneMap::of_array(array.as_ref()) {
             Some(want) => {
                 assert_eq!(carried.len(), 1, "{context}: column {name} ({}) carries one zone map", array.data_type());
                 assert_eq!(*carried[0].1, want, "{context}: column {name}");
