@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sharded::{merge, partial_of, Kind, Merged, GATHER_LIMIT_BYTES};
 use super::spec::{non_negative, PageSpec};
-use super::{page, page_plan, sort_keys, Page};
+use super::{page, sort_keys, Page};
 use crate::error::{QuiverError, Result};
 use crate::kernels::{select, Selection};
 use crate::plan::execute::{run_ops, Frame};
@@ -172,7 +172,6 @@ fn view_key(spec: &PageSpec) -> String {
 /// module's comment; the client runs the same steps across workers).
 /// `spec` must sort; a page without a sort is the plan's slice.
 pub fn sharded_page(shards: &mut [Executor], spec: &PageSpec, cursors: &mut Cursors) -> Result<Page> {
-    page_plan(spec)?;
     let offset = non_negative("offset", spec.offset)?;
     let limit = non_negative("limit", spec.limit)?;
     if spec.sort.is_empty() {
